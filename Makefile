@@ -1,0 +1,40 @@
+# Veille: `make run` and `make test` work from a fresh clone with Python 3.11.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
+export DO_NOT_TRACK ?= 1
+
+.PHONY: help install run test test-all check bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP) ## create .venv with the `veille` command (pinned dependencies)
+
+run: install ## ingest seeds/ into data/veille.duckdb and show a sample
+	$(BIN)/veille ingest seeds
+	$(BIN)/veille query "SELECT title, source, published_at::DATE AS published, date_precision, \
+		round(topic_score, 1) AS score, word_count FROM articles ORDER BY ingested_at, url"
+
+test: install ## run the test suite
+	$(BIN)/pytest -q -m "not slow"
+
+test-all: install ## run every test, slow ones included
+	$(BIN)/pytest -q
+
+check: install ## lint and the import contract (extractors/ and storage/ never import Prefect)
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+bench: install ## benchmark (see benchmarks/)
+	$(BIN)/python -m benchmarks.run
+
+clean: ## remove the venv and local data
+	rm -rf $(VENV) data .pytest_cache

@@ -1,0 +1,437 @@
+"""Strip the boilerplate news sites wrap around an article.
+
+The same rules serve plain text files and trafilatura's text of web pages, so
+nothing depends on blank lines: every non-blank line is a paragraph. The
+phrase lists and patterns are data (`data/boilerplate.toml`); this module
+applies them in passes:
+
+1. a leading ``date 2023-06`` before the first sentence becomes `date_text`;
+2. each line is checked alone against the line rules (`_LINE_RULES`), and the
+   metadata lines ("Publié le …", "Source : …") become fields;
+3. the site name and title at the top are taken out (`_header`);
+4. rules that need a neighbour: the title linked under a bare "Lire aussi",
+   the caption line just above a credit line, and everything after a
+   comment-section header in the second half of the text;
+5. credits at the end of a kept line (`_trailing_credits`).
+
+Every dropped line is reported in `Cleaned.removed` under its rule's name, so
+an unwanted removal can be traced back to the rule that made it.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from extractors.textnorm import words
+
+RULES_PATH = Path(__file__).parent / "data" / "boilerplate.toml"
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+class RulesError(ValueError):
+    """The boilerplate rule file is invalid; the message names the file."""
+
+
+@dataclass(frozen=True, slots=True)
+class Cleaned:
+    body: str  # one paragraph per line, stripped, no blank lines
+    title: str | None
+    source: str | None  # publisher named in the text
+    date_text: str | None  # raw, unparsed date found in the text
+    removed: tuple[tuple[str, str], ...]  # (rule name, removed line or fragment)
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    title_max_chars: int
+    site_name_max_words: int
+    caption_max_chars: int
+    noise_max_chars: int
+    sentence_end: re.Pattern[str]
+    open_end: re.Pattern[str]
+    read_also: re.Pattern[str]
+    bare_rest: re.Pattern[str]
+    share: re.Pattern[str]
+    comment_header: re.Pattern[str]
+    comment: re.Pattern[str]
+    advertising: re.Pattern[str]
+    parenthesised: re.Pattern[str]
+    paren_max_words: int
+    credit_keyword: re.Pattern[str]
+    agencies: re.Pattern[str]
+    credit_separators: re.Pattern[str]
+    credit_line: re.Pattern[str]
+    credit_line_max_words: int
+    trailing_credit: re.Pattern[str]
+    copyright: re.Pattern[str]
+    copyright_max_words: int
+    cookie: re.Pattern[str]
+    promo: re.Pattern[str]
+    reported_speech: re.Pattern[str]
+    paywall: re.Pattern[str]
+    date_prefix: re.Pattern[str]
+    date_clause: re.Pattern[str]
+    date_line: re.Pattern[str]
+    source: re.Pattern[str]
+    source_max_words: int
+
+
+def _alt(patterns: list[str]) -> str:
+    return "|".join(f"(?:{p})" for p in patterns)
+
+
+def _re(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+def _build(data: dict[str, Any]) -> Rules:
+    limits, share, credits, dates = data["limits"], data["share"], data["credits"], data["dates"]
+    networks = _alt(share["networks"])
+    bar_word = rf"(?:{_alt(share['words'] + share['networks'])})\b"
+    gap = share["separators"]
+    share_bar = rf"^{share['lead']}{bar_word}(?:{gap}{bar_word})*[\s:]*$"
+    clause = (
+        rf"(?:(?P<pub>{_alt(dates['published'])})|(?P<upd>{_alt(dates['updated'])}))"
+        rf"\s*{dates['joiner']}\s*(?P<date>{_alt(dates['values'])})(?:\s*(?:{_alt(dates['times'])}))?"
+    )
+    promo = data["promo"]
+    verbs, objects, gap_chars = _alt(promo["verbs"]), _alt(promo["objects"]), int(promo["max_gap"])
+    promo_pair = rf"\b(?:{verbs})\b.{{0,{gap_chars}}}?(?:{objects})"
+    return Rules(
+        title_max_chars=int(limits["title_max_chars"]),
+        site_name_max_words=int(limits["site_name_max_words"]),
+        caption_max_chars=int(limits["caption_max_chars"]),
+        noise_max_chars=int(limits["noise_max_chars"]),
+        sentence_end=_re(data["sentence"]["end"]),
+        open_end=_re(data["sentence"]["open"]),
+        read_also=_re(rf"{data['read_also']['lead']}(?:{_alt(data['read_also']['markers'])})"),
+        bare_rest=_re(data["read_also"]["bare_rest"]),
+        share=_re(
+            _alt([share_bar, *(p.replace("{networks}", networks) for p in share["patterns"])])
+        ),
+        comment_header=_re(_alt(data["comments"]["headers"])),
+        comment=_re(_alt(data["comments"]["headers"] + data["comments"]["patterns"])),
+        advertising=_re(_alt(data["advertising"]["patterns"])),
+        parenthesised=_re(credits["parenthesised"]),
+        paren_max_words=int(credits["paren_max_words"]),
+        credit_keyword=_re(_alt(credits["keywords"])),
+        agencies=_re(rf"{credits['agency_lead']}(?:{_alt(credits['agencies'])})"),
+        credit_separators=_re(credits["separators"]),
+        credit_line=_re(_alt(credits["lines"])),
+        credit_line_max_words=int(credits["line_max_words"]),
+        trailing_credit=_re(credits["trailing"]),
+        copyright=_re(_alt(data["copyright"]["patterns"])),
+        copyright_max_words=int(data["copyright"]["max_words"]),
+        cookie=_re(_alt(data["cookies"]["patterns"])),
+        promo=_re(_alt([promo_pair, *promo["patterns"]])),
+        reported_speech=_re(promo["reported_speech"]),
+        paywall=_re(_alt(data["paywall"]["patterns"])),
+        date_prefix=_re(dates["prefix"]),
+        date_clause=_re(clause),
+        date_line=_re(rf"^(?:{clause}{dates['between']})+$"),
+        source=_re(data["source"]["pattern"]),
+        source_max_words=int(data["source"]["max_words"]),
+    )
+
+
+@lru_cache(maxsize=4)
+def load_rules(path: Path = RULES_PATH) -> Rules:
+    try:
+        return _build(tomllib.loads(path.read_text(encoding="utf-8")))
+    except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError, ValueError, re.error) as exc:
+        raise RulesError(f"{path}: invalid boilerplate rules ({exc!r})") from exc
+
+
+def _key(text: str) -> str:
+    """Case-, accent-, whitespace- and punctuation-insensitive form, to spot repeats."""
+    return " ".join(words(text))
+
+
+def _is_sentence(line: str, rules: Rules) -> bool:
+    return bool(rules.sentence_end.search(line))
+
+
+def _is_title_like(line: str, max_chars: int, rules: Rules) -> bool:
+    """Short, and ends neither a sentence nor an introduction ("Tout en soulignant :")."""
+    return (
+        len(line) <= max_chars and not _is_sentence(line, rules) and not rules.open_end.search(line)
+    )
+
+
+def _is_read_also(line: str, rules: Rules) -> bool:
+    return len(line) <= rules.noise_max_chars and bool(rules.read_also.match(line))
+
+
+def _is_bare_read_also(line: str, rules: Rules) -> bool:
+    marker = rules.read_also.match(line)
+    return marker is not None and bool(rules.bare_rest.match(line[marker.end() :]))
+
+
+def _is_share(line: str, rules: Rules) -> bool:
+    return bool(rules.share.search(line))
+
+
+def _is_comment(line: str, rules: Rules) -> bool:
+    return bool(rules.comment.search(line))
+
+
+def _is_advertising(line: str, rules: Rules) -> bool:
+    return bool(rules.advertising.search(line))
+
+
+def _is_paywall(line: str, rules: Rules) -> bool:
+    return bool(rules.paywall.search(line))
+
+
+def _is_paren_credit(line: str, rules: Rules) -> bool:
+    """A whole line in parentheses with letters: short, or naming a credit."""
+    match = rules.parenthesised.fullmatch(line)
+    if match is None or not _LETTER.search(match["inner"]):
+        return False
+    inner = match["inner"]
+    return len(inner.split()) <= rules.paren_max_words or bool(rules.credit_keyword.search(inner))
+
+
+def _is_copyright(line: str, rules: Rules) -> bool:
+    return len(line.split()) <= rules.copyright_max_words and bool(rules.copyright.search(line))
+
+
+def _is_credit_line(line: str, rules: Rules) -> bool:
+    return len(line.split()) <= rules.credit_line_max_words and bool(rules.credit_line.search(line))
+
+
+def _is_cookie(line: str, rules: Rules) -> bool:
+    return len(line) <= rules.noise_max_chars and bool(rules.cookie.search(line))
+
+
+def _is_promo(line: str, rules: Rules) -> bool:
+    return (
+        len(line) <= rules.noise_max_chars
+        and bool(rules.promo.search(line))
+        and not rules.reported_speech.search(line)
+    )
+
+
+def _is_date_line(line: str, rules: Rules) -> bool:
+    """Only a date and its time: "Publié le 12 mars 2023, le rapport…" is article text."""
+    return bool(rules.date_line.match(line))
+
+
+def _is_source_line(line: str, rules: Rules) -> bool:
+    match = rules.source.match(line)
+    return match is not None and len(match["name"].split()) <= rules.source_max_words
+
+
+_LINE_RULES: tuple[tuple[str, Callable[[str, Rules], bool]], ...] = (
+    ("read_also", _is_read_also),
+    ("share", _is_share),
+    ("comments", _is_comment),
+    ("advertising", _is_advertising),
+    ("paywall", _is_paywall),
+    ("credit", _is_paren_credit),
+    ("copyright", _is_copyright),
+    ("credit", _is_credit_line),
+    ("cookie", _is_cookie),
+    ("promo", _is_promo),
+    ("date_line", _is_date_line),
+    ("source_line", _is_source_line),
+)
+
+
+def _line_rule(line: str, rules: Rules) -> str | None:
+    return next((name for name, test in _LINE_RULES if test(line, rules)), None)
+
+
+def _split_date_prefix(texts: list[str], rules: Rules) -> tuple[list[str], re.Match[str] | None]:
+    """Take a leading "date 2023-06" off the first line, keeping the sentence after it."""
+    match = rules.date_prefix.match(texts[0]) if texts else None
+    if match is None:
+        return texts, None
+    rest = texts[0][match.end() :].strip()
+    return ([rest] if rest else []) + texts[1:], match
+
+
+def _dates(
+    texts: list[str], marks: list[str | None], rules: Rules
+) -> tuple[str | None, str | None]:
+    """(published, updated): the first of each found on the date lines."""
+    published = updated = None
+    for text, mark in zip(texts, marks, strict=True):
+        if mark != "date_line":
+            continue
+        for clause in rules.date_clause.finditer(text):
+            if clause["pub"] and published is None:
+                published = clause["date"]
+            elif clause["upd"] and updated is None:
+                updated = clause["date"]
+    return published, updated
+
+
+def _source(texts: list[str], marks: list[str | None], rules: Rules) -> str | None:
+    for text, mark in zip(texts, marks, strict=True):
+        if mark == "source_line":
+            return rules.source.match(text)["name"]
+    return None
+
+
+def _is_site_name(line: str, rules: Rules) -> bool:
+    return (
+        _is_title_like(line, rules.title_max_chars, rules)
+        and len(line.split()) <= rules.site_name_max_words
+        and ":" not in line
+    )
+
+
+def _drop_repeats(texts: list[str], marks: list[str | None], order: list[int], key: str) -> int:
+    """Mark the leading lines of `order` equal to `key`; return how many."""
+    count = 0
+    for i in order:
+        if not key or _key(texts[i]) != key:
+            break
+        marks[i] = "title_repeat"
+        count += 1
+    return count
+
+
+def _header(
+    texts: list[str], marks: list[str | None], title: str | None, rules: Rules
+) -> tuple[str | None, str | None]:
+    """(title, site name) from the top of the text, their lines marked.
+
+    A known title only removes its repeats, after an optional site-name line.
+    Otherwise the first line is the title when title-like; when the first two
+    lines are both title-like and the first is a short name, the first is the
+    site name and the second the title. A title needs body text after it.
+    """
+    order = [i for i, mark in enumerate(marks) if mark is None]
+    if title is not None:
+        key = _key(title)
+        site_first = len(order) > 1 and _key(texts[order[0]]) != key
+        if site_first and _is_site_name(texts[order[0]], rules):
+            if _drop_repeats(texts, marks, order[1:], key):
+                marks[order[0]] = "site_name"
+                return title, texts[order[0]]
+            return title, None
+        _drop_repeats(texts, marks, order, key)
+        return title, None
+    if len(order) < 2 or not _is_title_like(texts[order[0]], rules.title_max_chars, rules):
+        return None, None
+    first, second = texts[order[0]], texts[order[1]]
+    site = (
+        len(order) > 2
+        and _is_site_name(first, rules)
+        and _is_title_like(second, rules.title_max_chars, rules)
+        and len(second.split()) > len(first.split())
+    )
+    if site:
+        marks[order[0]] = "site_name"
+        order = order[1:]
+    marks[order[0]] = "title"
+    _drop_repeats(texts, marks, order[1:], _key(texts[order[0]]))
+    return texts[order[0]], first if site else None
+
+
+def _read_also_links(texts: list[str], marks: list[str | None], rules: Rules) -> None:
+    """A bare "Lire aussi" line links the unrelated title on the next line."""
+    for i in range(len(texts) - 1):
+        if (
+            marks[i] == "read_also"
+            and marks[i + 1] is None
+            and _is_bare_read_also(texts[i], rules)
+            and _is_title_like(texts[i + 1], rules.title_max_chars, rules)
+        ):
+            marks[i + 1] = "read_also_link"
+
+
+def _captions(texts: list[str], marks: list[str | None], rules: Rules) -> None:
+    """The line just above a credit is its caption when it does not end a sentence."""
+    for i in range(1, len(texts)):
+        if (
+            marks[i] == "credit"
+            and marks[i - 1] is None
+            and _is_title_like(texts[i - 1], rules.caption_max_chars, rules)
+        ):
+            marks[i - 1] = "caption"
+
+
+def _comment_section(texts: list[str], marks: list[str | None], rules: Rules) -> None:
+    """A comment header in the second half ends the article: the comments are noise."""
+    for i in range(len(texts) // 2, len(texts)):
+        if marks[i] == "comments" and rules.comment_header.search(texts[i]):
+            for j in range(i + 1, len(texts)):
+                marks[j] = marks[j] or "comment_section"
+            return
+
+
+def _credit_kind(credit: str, rules: Rules) -> str | None:
+    """Kind of a parenthesised credit: "agency" for "(AFP)" or "(AFP/Reuters)", "photo"
+    for "(Name/Agency)" or "(Photo: X)", None for anything else ("(ISW)", "(1/2)")."""
+    parts = [p for p in rules.credit_separators.split(credit.strip()) if p]
+    if parts and all(rules.agencies.fullmatch(p) for p in parts):
+        return "agency"
+    last = parts[-1] if parts else ""
+    if "/" in credit and (rules.agencies.fullmatch(last) or rules.credit_keyword.search(last)):
+        return "photo"
+    return "photo" if rules.credit_line.search(credit) else None
+
+
+def _trailing_credits(
+    texts: list[str], marks: list[str | None], rules: Rules
+) -> list[tuple[int, str, str]]:
+    """Drop captions that end in a credit; cut agency credits off article sentences.
+
+    A line ending in a photographer's credit ("… en Ukraine. (Roman Chop/Associated
+    Press)") is a caption and goes whole, as does a line without final punctuation
+    ending in an agency ("Des manifestants à Paris (AFP)"). An article sentence
+    followed by a bare agency ("… a-t-il déclaré. (AFP)") is a dateline credit:
+    the sentence stays and only the credit is cut. Over `caption_max_chars` a line
+    is article text whatever its ending, so only its credit is cut.
+    Returns (line index, rule, removed fragment) for the cut credits.
+    """
+    cut: list[tuple[int, str, str]] = []
+    for i, text in enumerate(texts):
+        match = rules.trailing_credit.match(text) if marks[i] is None else None
+        kind = _credit_kind(match["inner"], rules) if match else None
+        if kind is None:
+            continue
+        short = len(text) <= rules.caption_max_chars
+        if short and (kind == "photo" or not _is_sentence(match["text"], rules)):
+            marks[i] = "caption"
+        else:
+            texts[i] = match["text"]
+            cut.append((i, "trailing_credit", match["credit"]))
+    return cut
+
+
+def clean(text: str, *, title: str | None = None) -> Cleaned:
+    """Article text without its surroundings, and the metadata found in them."""
+    rules = load_rules()
+    texts, prefix = _split_date_prefix(
+        [line.strip() for line in text.splitlines() if line.strip()], rules
+    )
+    marks: list[str | None] = [_line_rule(t, rules) for t in texts]
+    published, updated = _dates(texts, marks, rules)
+    source = _source(texts, marks, rules)
+    title, site = _header(texts, marks, title, rules)
+    _read_also_links(texts, marks, rules)
+    _captions(texts, marks, rules)
+    _comment_section(texts, marks, rules)
+    originals = list(texts)
+    cut = _trailing_credits(texts, marks, rules)
+    removed = [(i, mark, originals[i]) for i, mark in enumerate(marks) if mark is not None]
+    removed = sorted(removed + cut, key=lambda item: item[0])
+    if prefix:
+        removed.insert(0, (-1, "date_prefix", prefix.group().strip()))
+    return Cleaned(
+        body="\n".join(t for t, mark in zip(texts, marks, strict=True) if mark is None),
+        title=title,
+        source=source or site,
+        date_text=(prefix["date"] if prefix else None) or published or updated,
+        removed=tuple((rule, line) for _, rule, line in removed),
+    )

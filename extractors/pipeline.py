@@ -1,0 +1,170 @@
+"""From one read input to its outcome, minus deduplication.
+
+`process_refs` is the unit of parallel work: it reads, extracts, cleans,
+identifies the language, scores the topic and fingerprints each input, and
+needs no shared state, so chunks of inputs can run in separate processes.
+Deduplication needs the stored articles and happens in the single writer
+(`storage.store.Store.write_batch`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from extractors import boilerplate, dates, dedup, files, html, language, topic, urls
+from extractors.records import (
+    Candidate,
+    Document,
+    InputRef,
+    Outcome,
+    Rejected,
+    RejectReason,
+)
+from extractors.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Extraction:
+    """What the pipeline keeps from an input, before the language and topic
+    verdicts: the fields `veille extract` prints."""
+
+    location: str
+    url: str
+    title: str | None
+    body: str
+    published: dates.PublicationDate | None
+    source: str | None
+    source_domain: str | None
+    language: str
+    language_probability: float
+    topic_score: float
+    topic_terms: dict[str, int]
+    on_topic: bool
+    removed: tuple[tuple[str, str], ...] = field(repr=False)
+
+
+@dataclass
+class StageTimer:
+    """Seconds spent per stage, summed over the inputs of a chunk."""
+
+    seconds: Counter[str] = field(default_factory=Counter)
+
+    def lap(self, stage: str, since: float) -> float:
+        now = time.perf_counter()
+        self.seconds[stage] += now - since
+        return now
+
+
+def extract(doc: Document, settings: Settings, timer: StageTimer | None = None) -> Extraction:
+    timer = timer or StageTimer()
+    t = time.perf_counter()
+    title, date_meta, sitename, text = doc.title, None, None, doc.content
+    page_url = doc.url
+    if doc.kind == "html":
+        page = html.extract(doc.content, url=doc.url)
+        text = page.text if page else ""
+        if page:
+            title = title or page.title
+            date_meta, sitename = page.date, page.sitename
+            page_url = page_url or (urls.canonical(page.url) if page.url else None)
+    t = timer.lap("extract", t)
+    cleaned = boilerplate.clean(text, title=title)
+    t = timer.lap("clean", t)
+    lang, prob = language.detect(cleaned.body, settings.language_prefix_chars)
+    t = timer.lap("language", t)
+    profile = topic.load_profile(settings.topic_profile)
+    score = topic.score(f"{cleaned.title or ''}\n{cleaned.body}", profile)
+    timer.lap("topic", t)
+    url = page_url or doc.location
+    published = dates.first(
+        dates.parse(doc.published, "record"),
+        dates.parse(date_meta, "metadata"),
+        dates.parse(cleaned.date_text, "text"),
+    )
+    return Extraction(
+        location=doc.location,
+        url=url,
+        title=cleaned.title,
+        body=cleaned.body,
+        published=published,
+        source=doc.source or cleaned.source or sitename or urls.domain(url),
+        source_domain=urls.domain(url),
+        language=lang,
+        language_probability=prob,
+        topic_score=score.value,
+        topic_terms=score.matched,
+        on_topic=score.passes(profile),
+        removed=cleaned.removed,
+    )
+
+
+def verdict(ex: Extraction, settings: Settings) -> Rejected | None:
+    """Why an extraction is not kept, or None when it is."""
+    if not ex.body.strip():
+        return Rejected(ex.location, RejectReason.EMPTY, "no text left after extraction")
+    if ex.language != settings.language:
+        detail = f"{ex.language} (p={ex.language_probability})"
+        return Rejected(ex.location, RejectReason.LANGUAGE, detail)
+    if not ex.on_topic:
+        profile = topic.load_profile(settings.topic_profile)
+        missing = "" if ex.topic_terms else " (no topic term)"
+        return Rejected(
+            ex.location, RejectReason.OFF_TOPIC, f"score {ex.topic_score} < {profile.threshold}{missing}"
+        )
+    return None
+
+
+def judge(doc: Document, settings: Settings, timer: StageTimer | None = None) -> Outcome:
+    """The outcome of one document: a candidate article or a rejection."""
+    timer = timer or StageTimer()
+    ex = extract(doc, settings, timer)
+    rejected = verdict(ex, settings)
+    if rejected is not None:
+        return rejected
+    t = time.perf_counter()
+    fp = dedup.fingerprint(ex.body)
+    timer.lap("fingerprint", t)
+    return Candidate(
+        location=ex.location,
+        url=ex.url,
+        title=ex.title,
+        body=ex.body,
+        language=ex.language,
+        published=ex.published,
+        source=ex.source,
+        source_domain=ex.source_domain,
+        topic_score=ex.topic_score,
+        content_hash=fp.content_hash,
+        minhash=fp.minhash,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkResult:
+    outcomes: list[Outcome]
+    seconds: dict[str, float]
+
+
+def process_refs(refs: Iterable[InputRef], settings: Settings) -> ChunkResult:
+    """Read and judge a chunk of local inputs. Never raises for a bad input:
+    an unexpected error becomes an `unreadable` rejection naming the error."""
+    timer = StageTimer()
+    outcomes: list[Outcome] = []
+    for ref in refs:
+        t = time.perf_counter()
+        docs = files.read(ref, settings.max_bytes)
+        timer.lap("read", t)
+        for item in docs:
+            outcomes.append(item if isinstance(item, Rejected) else _safe_judge(item, settings, timer))
+    return ChunkResult(outcomes, dict(timer.seconds))
+
+
+def _safe_judge(doc: Document, settings: Settings, timer: StageTimer) -> Outcome:
+    try:
+        return judge(doc, settings, timer)
+    except Exception as exc:  # noqa: BLE001 - one bad input must not end the run
+        detail = f"{type(exc).__name__}: {exc}"[:500]
+        return Rejected(doc.location, RejectReason.UNREADABLE, f"processing failed: {detail}")

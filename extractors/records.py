@@ -1,0 +1,106 @@
+"""Typed records passed between the stages of the pipeline.
+
+One name per concept: an input is a `Document` once read, a `Candidate` once
+extracted and filtered, and every input ends as exactly one `Outcome`: an
+article stored, a duplicate of a stored article, or a rejection with a reason
+from the closed set `RejectReason`.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class RejectReason(enum.StrEnum):
+    """Closed set of reasons an input is not stored. Stored as text in `rejects.reason`."""
+
+    LANGUAGE = "language"  # not French (detail: detected language or "unknown")
+    OFF_TOPIC = "off_topic"  # topic score under the profile's threshold
+    EMPTY = "empty"  # nothing left after extraction and cleaning
+    UNREADABLE = "unreadable"  # cannot be read or decoded (binary, I/O error, bad JSON)
+    TOO_LARGE = "too_large"  # over the size cap, not read
+    UNSUPPORTED = "unsupported"  # a file type or URL scheme Veille does not ingest
+
+    @property
+    def retryable(self) -> bool:
+        """Whether a later run should try this input again (the cause may go away)."""
+        return self is RejectReason.UNREADABLE
+
+
+class DuplicateKind(enum.StrEnum):
+    URL = "url"  # same canonical URL as a stored article
+    EXACT = "exact"  # same normalised body
+    NEAR = "near"  # MinHash Jaccard estimate over the threshold
+
+
+class DatePrecision(enum.StrEnum):
+    DAY = "day"
+    MONTH = "month"
+    YEAR = "year"
+
+
+@dataclass(frozen=True, slots=True)
+class PublicationDate:
+    value: datetime  # timezone-aware
+    precision: DatePrecision
+    source: str  # where it came from: "text", "metadata", "record", "feed", ...
+
+
+@dataclass(frozen=True, slots=True)
+class InputRef:
+    """Where an input lives, before it is read. `location` is what rejects keep."""
+
+    location: str  # file:// URI (with #N for the N-th record of a JSON file) or URL
+    path: str | None = None  # local path, for files
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """An input once read and decoded, before extraction."""
+
+    location: str
+    kind: str  # "text" or "html"
+    content: str
+    url: str | None = None  # canonical URL if known (records, web pages)
+    title: str | None = None
+    published: str | None = None  # raw date string from a record or a feed
+    source: str | None = None  # publisher name from a record or a feed
+    encoding: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A French, on-topic, cleaned article, not yet checked for duplicates."""
+
+    location: str
+    url: str
+    title: str | None
+    body: str
+    language: str
+    published: PublicationDate | None
+    source: str | None
+    source_domain: str | None
+    topic_score: float
+    content_hash: str
+    minhash: tuple[int, ...] = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    location: str
+    reason: RejectReason
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class Duplicate:
+    location: str
+    url: str
+    duplicate_of: str  # article_id
+    kind: DuplicateKind
+    similarity: float
+
+
+Outcome = Candidate | Rejected

@@ -1,0 +1,215 @@
+"""The `veille` command line.
+
+Commands keep the names promised to users (README): `ingest`, `query`,
+`extract`. Expected failures (bad configuration, a database that cannot be
+opened) end with one line on stderr and a non-zero exit, not a traceback.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+from datetime import date, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.table import Table
+
+from extractors import files
+from extractors.pipeline import extract as extract_document
+from extractors.pipeline import verdict
+from extractors.records import Rejected
+from extractors.settings import Settings, SettingsError, load
+from extractors.topic import ProfileError, load_profile
+from storage.store import Store, StoreError
+
+app = typer.Typer(
+    name="veille",
+    help="Collect French news on one topic into DuckDB: clean, filter, deduplicate, date, source.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", help="DuckDB file (default: $VEILLE_DB, else data/veille.duckdb)."),
+]
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", help="TOML settings file (see veille.toml).")
+]
+
+
+class QueryFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+class ExtractFormat(StrEnum):
+    json = "json"
+    jsonl = "jsonl"
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[bold red]veille: error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def _settings(config: Path | None, db: Path | None, **overrides: Any) -> Settings:
+    try:
+        settings = load(config).replace(db=db, **overrides)
+        load_profile(settings.topic_profile)  # fail now, not in a worker
+        return settings
+    except (SettingsError, ProfileError) as exc:
+        raise fail(str(exc), 2) from exc
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or directories (recursive).")],
+    db: DbOption = None,
+    config: ConfigOption = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Processes for extraction (default: CPU count).")
+    ] = None,
+    topic: Annotated[Path | None, typer.Option(help="Topic profile TOML.")] = None,
+) -> None:
+    """Ingest .txt, .html, .json and .jsonl files through the Prefect flow."""
+    settings = _settings(config, db, workers=workers, topic_profile=topic)
+    # No internet here or at most users' sites: Prefect's server must not try to phone home.
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    from flows.ingest import progress_hook, run_ingest  # Prefect import is slow: only here
+
+    bar = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        disable=not err.is_terminal,
+    )
+    task_id = bar.add_task("ingesting", total=None)
+
+    def on_progress(event: str, amount: int) -> None:
+        if event == "total":
+            bar.update(task_id, total=amount)
+        else:
+            bar.advance(task_id, amount)
+
+    try:
+        with bar, progress_hook(on_progress):
+            summary = run_ingest([str(p) for p in paths], settings)
+    except StoreError as exc:
+        raise fail(str(exc)) from exc
+    _print_summary(summary)
+
+
+def _print_summary(summary: dict[str, Any]) -> None:
+    table = Table(title=f"Run {summary['run_id']} → {summary['db']}", show_header=True)
+    table.add_column("outcome")
+    table.add_column("count", justify="right")
+    for key in ("inputs", "stored", "duplicates", "rejected", "skipped"):
+        table.add_row(key, str(summary[key]))
+    for kind, n in sorted(summary["duplicates_by_kind"].items()):
+        table.add_row(f"  duplicates: {kind}", str(n))
+    for reason, n in sorted(summary["rejects_by_reason"].items()):
+        table.add_row(f"  rejected: {reason}", str(n))
+    out.print(table)
+
+
+@app.command()
+def query(
+    sql: Annotated[str, typer.Argument(help="SQL to run, read-only.")],
+    db: DbOption = None,
+    config: ConfigOption = None,
+    format: Annotated[QueryFormat, typer.Option("--format", help="Output format.")] = (
+        QueryFormat.table
+    ),
+) -> None:
+    """Run read-only SQL on the database."""
+    settings = _settings(config, db)
+    try:
+        columns, rows = Store(settings.db, settings.lock_timeout_seconds).query(sql)
+    except StoreError as exc:
+        raise fail(str(exc)) from exc
+    if format is QueryFormat.json:
+        records = [dict(zip(columns, row, strict=True)) for row in rows]
+        sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2, default=_jsonable) + "\n")
+    elif format is QueryFormat.csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(columns)
+        writer.writerows(rows)
+    else:
+        table = Table(*columns, show_lines=False)
+        for row in rows:
+            table.add_row(*("" if v is None else str(v) for v in row))
+        out.print(table)
+
+
+@app.command()
+def extract(
+    paths: Annotated[list[Path], typer.Argument(help="Files to extract.")],
+    format: Annotated[ExtractFormat, typer.Option("--format", help="Output format.")] = (
+        ExtractFormat.json
+    ),
+    config: ConfigOption = None,
+    topic: Annotated[Path | None, typer.Option(help="Topic profile TOML.")] = None,
+) -> None:
+    """Show what the pipeline would keep from each input, without storing anything."""
+    settings = _settings(config, None, topic_profile=topic)
+    results = []
+    for ref in files.discover(paths):
+        for item in files.read(ref, settings.max_bytes):
+            results.append(_extraction_record(item, settings))
+    if format is ExtractFormat.jsonl:
+        for record in results:
+            sys.stdout.write(json.dumps(record, ensure_ascii=False, default=_jsonable) + "\n")
+    else:
+        sys.stdout.write(json.dumps(results, ensure_ascii=False, indent=2, default=_jsonable) + "\n")
+
+
+def _extraction_record(item: Any, settings: Settings) -> dict[str, Any]:
+    if isinstance(item, Rejected):
+        return {"location": item.location, "verdict": f"rejected: {item.reason}", "detail": item.detail}
+    ex = extract_document(item, settings)
+    rejected = verdict(ex, settings)
+    return {
+        "location": ex.location,
+        "url": ex.url,
+        "verdict": f"rejected: {rejected.reason}" if rejected else "kept",
+        "title": ex.title,
+        "body": ex.body,
+        "published_at": ex.published.value if ex.published else None,
+        "date_precision": ex.published.precision.value if ex.published else None,
+        "date_source": ex.published.source if ex.published else None,
+        "source": ex.source,
+        "source_domain": ex.source_domain,
+        "language": ex.language,
+        "language_probability": ex.language_probability,
+        "topic_score": ex.topic_score,
+        "topic_terms": ex.topic_terms,
+        "removed": [{"rule": rule, "line": line} for rule, line in ex.removed],
+    }
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,477 @@
+"""The DuckDB store: the one writer, and read-only queries.
+
+DuckDB lets one process open a file for writing and, while it does, no other
+process can open it at all. So a connection is held only for the length of
+one batch: open, write in one transaction, close. An open that meets another
+process's lock waits (bounded, with backoff) and then fails with `StoreLocked`
+naming the holder; the caller decides whether to retry later.
+
+Every outcome is written once. An input whose location already has a final
+outcome (stored, duplicate, or a rejection that will not change) is skipped,
+so re-running over the same inputs adds nothing and records nothing new.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from extractors import dedup, urls
+from extractors.records import (
+    Candidate,
+    Duplicate,
+    DuplicateKind,
+    Outcome,
+    Rejected,
+    RejectReason,
+)
+from storage.schema import LATEST, MIGRATIONS
+
+RETRYABLE = tuple(r.value for r in RejectReason if r.retryable)
+_LOCK_HOLDER = re.compile(r"Conflicting lock is held in (.+?)(?:\. See|$)", re.S)
+
+
+class StoreError(Exception):
+    """The database cannot be opened, read or written. The message says why."""
+
+
+class StoreLocked(StoreError):
+    """Another process holds the database file."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredArticle:
+    article_id: str
+    location: str
+    url: str
+    title: str | None
+    source: str | None
+    published_at: datetime | None
+
+
+@dataclass(slots=True)
+class BatchReport:
+    stored: list[StoredArticle] = field(default_factory=list)
+    duplicates: list[Duplicate] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def article_id(url_key: str) -> str:
+    return hashlib.sha256(url_key.encode("utf-8")).hexdigest()[:16]
+
+
+class Store:
+    def __init__(self, path: str | Path, lock_timeout: float = 30.0) -> None:
+        self.path = Path(path)
+        self.lock_timeout = lock_timeout
+
+    # -- connections -------------------------------------------------------
+
+    @contextmanager
+    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A short-lived connection; a writable one is migrated to the latest schema."""
+        if read_only and not self.path.exists():
+            raise StoreError(f"no database at {self.path} (run `veille ingest` first)")
+        if not read_only:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create {self.path.parent}: {exc.strerror}") from exc
+        con = self._open(read_only)
+        try:
+            if not read_only:
+                self._migrate(con)
+            yield con
+        except duckdb.Error as exc:
+            raise StoreError(f"{self.path}: {exc}") from exc
+        finally:
+            con.close()
+
+    def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+        deadline = time.monotonic() + self.lock_timeout
+        delay = 0.05
+        while True:
+            try:
+                return duckdb.connect(str(self.path), read_only=read_only)
+            except duckdb.IOException as exc:
+                message = str(exc)
+                if "lock" not in message.lower():
+                    raise StoreError(f"cannot open {self.path}: {message}") from exc
+                if time.monotonic() >= deadline:
+                    holder = _LOCK_HOLDER.search(message)
+                    who = holder.group(1).strip() if holder else "another process"
+                    raise StoreLocked(
+                        f"{self.path} is locked by {who}; gave up after {self.lock_timeout:g}s"
+                    ) from exc
+                time.sleep(delay)
+                delay = min(delay * 2, 1.0)
+            except duckdb.Error as exc:
+                raise StoreError(f"cannot open {self.path}: {exc}") from exc
+
+    def _migrate(self, con: duckdb.DuckDBPyConnection) -> None:
+        con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        row = con.execute("SELECT max(version) FROM schema_version").fetchone()
+        current = (row[0] if row else None) or 0
+        if current > LATEST:
+            raise StoreError(
+                f"{self.path} has schema version {current}, newer than this release ({LATEST})"
+            )
+        for version in range(current + 1, LATEST + 1):
+            con.begin()
+            con.execute(MIGRATIONS[version - 1])
+            con.execute("INSERT INTO schema_version VALUES (?)", [version])
+            con.commit()
+
+    def schema_version(self) -> int:
+        with self.connect(read_only=True) as con:
+            row = con.execute("SELECT max(version) FROM schema_version").fetchone()
+            return int(row[0]) if row and row[0] else 0
+
+    # -- runs ----------------------------------------------------------------
+
+    def begin_run(self, run_id: str, flow_run_id: str | None) -> None:
+        with self.connect() as con:
+            con.execute(
+                "INSERT INTO runs (run_id, flow_run_id, started_at, status) "
+                "VALUES (?, ?, ?, 'running') ON CONFLICT DO NOTHING",
+                [run_id, flow_run_id, datetime.now(UTC)],
+            )
+
+    def finish_run(
+        self,
+        run_id: str,
+        status: str,
+        counts: dict[str, int],
+        error: str | None = None,
+        stage_seconds: dict[str, float] | None = None,
+    ) -> None:
+        with self.connect() as con:
+            con.execute(
+                "UPDATE runs SET finished_at = ?, status = ?, inputs = ?, stored = ?, "
+                "duplicates = ?, rejected = ?, skipped = ?, error = ?, stage_seconds = ? "
+                "WHERE run_id = ?",
+                [
+                    datetime.now(UTC),
+                    status,
+                    counts.get("inputs", 0),
+                    counts.get("stored", 0),
+                    counts.get("duplicates", 0),
+                    counts.get("rejected", 0),
+                    counts.get("skipped", 0),
+                    error,
+                    json.dumps({k: round(v, 4) for k, v in (stage_seconds or {}).items()}),
+                    run_id,
+                ],
+            )
+
+    # -- outcomes --------------------------------------------------------------
+
+    @staticmethod
+    def _settled(con: duckdb.DuckDBPyConnection, locations: Sequence[str]) -> set[str]:
+        if not locations:
+            return set()
+        rows = con.execute(
+            """
+            WITH q AS (SELECT unnest(?::VARCHAR[]) AS location)
+            SELECT location FROM q WHERE location IN (SELECT location FROM articles)
+               OR location IN (SELECT location FROM duplicates)
+               OR location IN (SELECT location FROM rejects
+                               WHERE NOT list_contains(?::VARCHAR[], reason))
+            """,
+            [list(locations), list(RETRYABLE)],
+        ).fetchall()
+        return {r[0] for r in rows}
+
+    def settled(self, locations: Sequence[str]) -> set[str]:
+        """The locations that already have a final outcome (not to be processed again)."""
+        if not locations or not self.path.exists():
+            return set()
+        with self.connect() as con:
+            return self._settled(con, locations)
+
+    def write_batch(
+        self, run_id: str, outcomes: Sequence[Outcome], near_threshold: float = 0.6
+    ) -> BatchReport:
+        """Deduplicate the candidates against the store and each other, and
+        record every outcome, in one transaction."""
+        report = BatchReport()
+        if not outcomes:
+            return report
+        now = datetime.now(UTC)
+        with self.connect() as con:
+            con.begin()
+            settled = self._settled(con, [o.location for o in outcomes])
+            fresh: list[Outcome] = []
+            seen_here: set[str] = set()
+            for o in outcomes:
+                if o.location in settled or o.location in seen_here:
+                    report.skipped.append(o.location)
+                else:
+                    seen_here.add(o.location)
+                    fresh.append(o)
+            candidates = [o for o in fresh if isinstance(o, Candidate)]
+            report.rejected = [o for o in fresh if isinstance(o, Rejected)]
+            stored, duplicates = _Deduper(con, candidates, near_threshold).run()
+            self._insert_articles(con, run_id, now, stored)
+            report.stored = [
+                StoredArticle(
+                    article_id(urls.key(c.url)),
+                    c.location,
+                    c.url,
+                    c.title,
+                    c.source,
+                    c.published.value if c.published else None,
+                )
+                for c in stored
+            ]
+            report.duplicates = duplicates
+            self._insert_duplicates(con, run_id, now, duplicates)
+            self._upsert_rejects(con, run_id, now, report.rejected)
+            done = [c.location for c in stored] + [d.location for d in duplicates]
+            if done:
+                con.execute("DELETE FROM rejects WHERE location IN (SELECT unnest(?))", [done])
+            con.commit()
+        return report
+
+    @staticmethod
+    def _insert_articles(
+        con: duckdb.DuckDBPyConnection, run_id: str, now: datetime, stored: list[Candidate]
+    ) -> None:
+        if not stored:
+            return
+        keys = [urls.key(c.url) for c in stored]
+        ids = [article_id(k) for k in keys]
+        pub = [c.published for c in stored]
+        con.execute(
+            """
+            INSERT INTO articles (article_id, url, url_key, location, source, source_domain,
+                title, body, language, published_at, published_date, date_precision,
+                date_source, ingested_at, content_hash, topic_score, word_count, run_id)
+            SELECT unnest($1), unnest($2), unnest($3), unnest($4), unnest($5), unnest($6),
+                unnest($7), unnest($8), unnest($9), unnest($10::TIMESTAMPTZ[]),
+                unnest($11::DATE[]), unnest($12), unnest($13), $14, unnest($15),
+                unnest($16::DOUBLE[]), unnest($17::INTEGER[]), $18
+            """,
+            [
+                ids,
+                [c.url for c in stored],
+                keys,
+                [c.location for c in stored],
+                [c.source for c in stored],
+                [c.source_domain for c in stored],
+                [c.title for c in stored],
+                [c.body for c in stored],
+                [c.language for c in stored],
+                [p.value if p else None for p in pub],
+                [p.value.date() if p else None for p in pub],
+                [p.precision.value if p else None for p in pub],
+                [p.source if p else None for p in pub],
+                now,
+                [c.content_hash for c in stored],
+                [c.topic_score for c in stored],
+                [len(c.body.split()) for c in stored],
+                run_id,
+            ],
+        )
+        con.execute(
+            "INSERT INTO article_minhash SELECT unnest($1), unnest($2::UBIGINT[][])",
+            [ids, [list(c.minhash) for c in stored]],
+        )
+        band_ids, buckets, owners = [], [], []
+        for aid, c in zip(ids, stored, strict=True):
+            for band, bucket in enumerate(dedup.bands(c.minhash)):
+                band_ids.append(band)
+                buckets.append(bucket)
+                owners.append(aid)
+        con.execute(
+            "INSERT INTO minhash_bands SELECT unnest($1::SMALLINT[]), unnest($2::BIGINT[]), "
+            "unnest($3)",
+            [band_ids, buckets, owners],
+        )
+
+    @staticmethod
+    def _insert_duplicates(
+        con: duckdb.DuckDBPyConnection, run_id: str, now: datetime, dups: list[Duplicate]
+    ) -> None:
+        if not dups:
+            return
+        con.execute(
+            "INSERT INTO duplicates (location, url, duplicate_of, kind, similarity, detected_at, "
+            "run_id) SELECT unnest($1), unnest($2), unnest($3), unnest($4), "
+            "unnest($5::DOUBLE[]), $6, $7",
+            [
+                [d.location for d in dups],
+                [d.url for d in dups],
+                [d.duplicate_of for d in dups],
+                [d.kind.value for d in dups],
+                [d.similarity for d in dups],
+                now,
+                run_id,
+            ],
+        )
+
+    @staticmethod
+    def _upsert_rejects(
+        con: duckdb.DuckDBPyConnection, run_id: str, now: datetime, rejects: list[Rejected]
+    ) -> None:
+        if not rejects:
+            return
+        con.execute(
+            """
+            INSERT INTO rejects (location, reason, detail, rejected_at, attempts, run_id)
+            SELECT unnest($1), unnest($2), unnest($3), $4, 1, $5
+            ON CONFLICT (location) DO UPDATE SET reason = excluded.reason,
+                detail = excluded.detail, rejected_at = excluded.rejected_at,
+                attempts = rejects.attempts + 1, run_id = excluded.run_id
+            """,
+            [
+                [r.location for r in rejects],
+                [r.reason.value for r in rejects],
+                [r.detail for r in rejects],
+                now,
+                run_id,
+            ],
+        )
+
+    # -- reading ---------------------------------------------------------------
+
+    def query(self, sql: str, params: Sequence[Any] | None = None) -> tuple[list[str], list[tuple]]:
+        """Run read-only SQL; returns (column names, rows)."""
+        with self.connect(read_only=True) as con:
+            cursor = con.execute(sql, params or [])
+            if cursor.description is None:
+                return [], []
+            return [d[0] for d in cursor.description], cursor.fetchall()
+
+    def run_summary(self, run_id: str) -> dict[str, Any]:
+        with self.connect(read_only=True) as con:
+            cols = [d[0] for d in con.execute("SELECT * FROM runs LIMIT 0").description]
+            row = con.execute("SELECT * FROM runs WHERE run_id = ?", [run_id]).fetchone()
+            reasons = con.execute(
+                "SELECT reason, count(*) FROM rejects WHERE run_id = ? GROUP BY reason "
+                "ORDER BY reason",
+                [run_id],
+            ).fetchall()
+        summary = dict(zip(cols, row, strict=True)) if row else {}
+        summary["rejects_by_reason"] = dict(reasons)
+        return summary
+
+
+class _Deduper:
+    """Decides, in batch order, which candidates are new and which repeat a
+    stored article or an earlier candidate of the same batch."""
+
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, candidates: list[Candidate], threshold: float
+    ) -> None:
+        self.con = con
+        self.candidates = candidates
+        self.threshold = threshold
+
+    def run(self) -> tuple[list[Candidate], list[Duplicate]]:
+        if not self.candidates:
+            return [], []
+        keys = [urls.key(c.url) for c in self.candidates]
+        by_url = dict(
+            self.con.execute(
+                "SELECT url_key, article_id FROM articles WHERE url_key IN (SELECT unnest(?))",
+                [keys],
+            ).fetchall()
+        )
+        by_hash = dict(
+            self.con.execute(
+                "SELECT content_hash, article_id FROM articles "
+                "WHERE content_hash IN (SELECT unnest(?))",
+                [[c.content_hash for c in self.candidates]],
+            ).fetchall()
+        )
+        cand_bands = [dedup.bands(c.minhash) for c in self.candidates]
+        near_ids = self._band_matches(cand_bands)
+        signatures = self._signatures({a for ids in near_ids.values() for a in ids})
+
+        stored: list[Candidate] = []
+        duplicates: list[Duplicate] = []
+        batch_bands: dict[tuple[int, int], list[str]] = {}
+        for i, (cand, key, bands) in enumerate(zip(self.candidates, keys, cand_bands, strict=True)):
+            found = self._match(cand, key, bands, by_url, by_hash, near_ids.get(i, set()),
+                                signatures, batch_bands)  # fmt: skip
+            if found:
+                duplicates.append(found)
+                continue
+            aid = article_id(key)
+            stored.append(cand)
+            by_url[key] = aid
+            by_hash[cand.content_hash] = aid
+            signatures[aid] = cand.minhash
+            for band, bucket in enumerate(bands):
+                batch_bands.setdefault((band, bucket), []).append(aid)
+        return stored, duplicates
+
+    def _match(
+        self,
+        cand: Candidate,
+        key: str,
+        bands: list[int],
+        by_url: dict[str, str],
+        by_hash: dict[str, str],
+        stored_near: set[str],
+        signatures: dict[str, Sequence[int]],
+        batch_bands: dict[tuple[int, int], list[str]],
+    ) -> Duplicate | None:
+        def dup(of: str, kind: DuplicateKind, sim: float) -> Duplicate:
+            return Duplicate(cand.location, cand.url, of, kind, round(sim, 4))
+
+        if key in by_url:
+            return dup(by_url[key], DuplicateKind.URL, 1.0)
+        if cand.content_hash in by_hash:
+            return dup(by_hash[cand.content_hash], DuplicateKind.EXACT, 1.0)
+        near = set(stored_near)
+        for band, bucket in enumerate(bands):
+            near.update(batch_bands.get((band, bucket), ()))
+        best: tuple[float, str] | None = None
+        for other in sorted(near):
+            sim = dedup.similarity(cand.minhash, signatures[other])
+            if sim >= self.threshold and (best is None or sim > best[0]):
+                best = (sim, other)
+        return dup(best[1], DuplicateKind.NEAR, best[0]) if best else None
+
+    def _band_matches(self, cand_bands: list[list[int]]) -> dict[int, set[str]]:
+        idx, band_ids, buckets = [], [], []
+        for i, bands in enumerate(cand_bands):
+            for band, bucket in enumerate(bands):
+                idx.append(i)
+                band_ids.append(band)
+                buckets.append(bucket)
+        rows = self.con.execute(
+            """
+            WITH q AS (SELECT unnest($1::INTEGER[]) AS i, unnest($2::SMALLINT[]) AS band,
+                              unnest($3::BIGINT[]) AS bucket)
+            SELECT DISTINCT q.i, b.article_id FROM q JOIN minhash_bands b USING (band, bucket)
+            """,
+            [idx, band_ids, buckets],
+        ).fetchall()
+        out: dict[int, set[str]] = {}
+        for i, aid in rows:
+            out.setdefault(i, set()).add(aid)
+        return out
+
+    def _signatures(self, ids: set[str]) -> dict[str, Sequence[int]]:
+        if not ids:
+            return {}
+        rows = self.con.execute(
+            "SELECT article_id, signature FROM article_minhash "
+            "WHERE article_id IN (SELECT unnest(?))",
+            [sorted(ids)],
+        ).fetchall()
+        return {aid: sig for aid, sig in rows}
