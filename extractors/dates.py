@@ -4,8 +4,9 @@ Dates come as text in several shapes: ISO strings from HTML metadata or JSON
 records ("2023-06-15T10:00:00+02:00"), RFC 822 strings from feeds, French
 prose from metadata lines ("12 mars 2023", "Publié le 3 mars 2024 à 10h12"),
 and partial dates ("2023-06"). A date with no time zone is taken as
-Europe/Paris time; a date with no time at all is midnight UTC. A date in the future (beyond a day of clock skew) or before
-1990 is not a publication date and is dropped.
+Europe/Paris time; a date with no time at all is midnight UTC. A date in the
+future (beyond a day of clock skew) or before 1990 is not a publication date
+and is dropped.
 """
 
 from __future__ import annotations

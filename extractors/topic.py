@@ -19,6 +19,7 @@ from pathlib import Path
 
 from extractors.textnorm import words
 
+_SPACE = r"\s"
 DEFAULT_PROFILE = Path(__file__).parent / "data" / "topic.toml"
 
 
@@ -53,13 +54,15 @@ class Score:
 
 
 def _compile(term: str, weight: float) -> Term:
-    prefix = term.endswith("*")
-    tokens = words(term.rstrip("*"))
-    if not tokens:
+    parts: list[str] = []
+    for raw in term.split():
+        tokens = words(raw.rstrip("*"))
+        if tokens:
+            tail = r"\w*" if raw.endswith("*") else ""
+            parts.append(_SPACE.join(re.escape(t) for t in tokens) + tail)
+    if not parts:
         raise ProfileError(f"empty topic term {term!r}")
-    body = r"\s".join(re.escape(t) for t in tokens)
-    tail = r"\w*" if prefix else ""
-    return Term(term, weight, re.compile(rf"(?<!\w){body}{tail}(?!\w)"))
+    return Term(term, weight, re.compile(r"(?<!\w)" + _SPACE.join(parts) + r"(?!\w)"))
 
 
 @lru_cache(maxsize=8)

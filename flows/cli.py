@@ -112,6 +112,7 @@ def ingest(
             bar.advance(task_id, amount)
 
     try:
+        Store(settings.db, settings.lock_timeout_seconds).ensure()
         with bar, progress_hook(on_progress):
             summary = run_ingest([str(p) for p in paths], settings)
     except StoreError as exc:

@@ -133,6 +133,12 @@ class Store:
             con.execute("INSERT INTO schema_version VALUES (?)", [version])
             con.commit()
 
+    def ensure(self) -> None:
+        """Create or migrate the database now, so that a path that cannot be
+        written fails before any work starts."""
+        with self.connect():
+            pass
+
     def schema_version(self) -> int:
         with self.connect(read_only=True) as con:
             row = con.execute("SELECT max(version) FROM schema_version").fetchone()

@@ -1,0 +1,1 @@
+"""Benchmarks for `make bench` (see benchmarks/run.py)."""

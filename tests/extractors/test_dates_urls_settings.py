@@ -1,0 +1,65 @@
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from extractors import dates, settings, urls
+from extractors.records import DatePrecision
+
+NOW = datetime(2026, 11, 22, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "iso", "precision"),
+    [
+        ("2023-06", "2023-06-01T00:00:00+00:00", DatePrecision.MONTH),
+        ("2023", "2023-01-01T00:00:00+00:00", DatePrecision.YEAR),
+        ("2023-06-15", "2023-06-15T00:00:00+00:00", DatePrecision.DAY),
+        ("2023-06-15T10:00:00+02:00", "2023-06-15T10:00:00+02:00", DatePrecision.DAY),
+        ("2023-06-15T10:00:00", "2023-06-15T10:00:00+02:00", DatePrecision.DAY),  # Paris
+        ("Tue, 10 Jun 2003 04:00:00 GMT", "2003-06-10T04:00:00+00:00", DatePrecision.DAY),
+        ("12 mars 2023", "2023-03-12T00:00:00+00:00", DatePrecision.DAY),
+        ("Publié le 3 mars 2024 à 10h12", "2024-03-03T10:12:00+01:00", DatePrecision.DAY),
+        ("1er juin 2023", "2023-06-01T00:00:00+00:00", DatePrecision.DAY),
+        ("décembre 2022", "2022-12-01T00:00:00+00:00", DatePrecision.MONTH),
+        ("15/06/2023", "2023-06-15T00:00:00+00:00", DatePrecision.DAY),
+    ],
+)
+def test_dates_keep_precision_and_zone(text, iso, precision) -> None:
+    parsed = dates.parse(text, "text", now=NOW)
+    assert parsed is not None
+    assert parsed.value.isoformat() == iso and parsed.precision is precision
+
+
+@pytest.mark.parametrize("text", ["", "   ", "garbage", "2023-13", "2099-01-01", "31/02/2023", "1850"])
+def test_implausible_or_malformed_dates_are_dropped(text) -> None:
+    assert dates.parse(text, "text", now=NOW) is None
+
+
+def test_url_variants_share_one_key() -> None:
+    variants = [
+        "https://www.lemonde.fr/international/article/x.html?utm_source=twitter#comments",
+        "http://lemonde.fr/international/article/x.html",
+        "https://lemonde.fr/international/article/x.html/",
+    ]
+    assert len({urls.key(urls.canonical(u)) for u in variants}) == 1
+    assert urls.domain(urls.canonical(variants[0])) == "lemonde.fr"
+    assert urls.domain("file:///tmp/x.txt") is None
+
+
+def test_settings_layers_and_unknown_keys(tmp_path: Path) -> None:
+    cfg = tmp_path / "veille.toml"
+    cfg.write_text(
+        '[storage]\ndb = "x.duckdb"\n[ingest]\nworkers = 1\n'
+        '[[feeds]]\nname = "A"\nurl = "https://a.example/rss"\n'
+    )
+    s = settings.load(cfg, environ={})
+    assert (s.db, s.workers, s.feeds[0].name) == (Path("x.duckdb"), 1, "A")
+    assert settings.load(cfg, environ={"VEILLE_DB": "env.duckdb"}).db == Path("env.duckdb")
+    assert s.replace(db=Path("flag.duckdb"), workers=None).db == Path("flag.duckdb")
+    cfg.write_text("[ingest]\nworkerz = 2\n")
+    with pytest.raises(settings.SettingsError, match=r"veille.toml: unknown key 'ingest.workerz'"):
+        settings.load(cfg, environ={})
+    cfg.write_text("[ingest]\nworkers = 'two'\n")
+    with pytest.raises(settings.SettingsError, match="ingest.workers: expected int"):
+        settings.load(cfg, environ={})

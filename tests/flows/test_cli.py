@@ -1,0 +1,93 @@
+"""The `veille` command line: contracts users rely on (names, flags, exit codes)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def ingested(db_path: Path, prefect_harness) -> Path:
+    result = runner.invoke(app, ["ingest", "seeds", "--db", str(db_path), "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert "stored" in result.output
+    return db_path
+
+
+def test_query_formats(ingested: Path) -> None:
+    sql = "SELECT source, date_precision FROM articles WHERE source IS NOT NULL ORDER BY source"
+    as_json = runner.invoke(app, ["query", sql, "--db", str(ingested), "--format", "json"])
+    assert as_json.exit_code == 0
+    assert json.loads(as_json.stdout) == [
+        {"source": "Nouvelles Du Monde", "date_precision": None},
+        {"source": "ZeroHedge", "date_precision": None},
+    ]
+    as_csv = runner.invoke(app, ["query", sql, "--db", str(ingested), "--format", "csv"])
+    assert list(csv.reader(io.StringIO(as_csv.stdout)))[0] == ["source", "date_precision"]
+    table = runner.invoke(app, ["query", "SELECT count(*) AS n FROM articles", "--db", str(ingested)])
+    assert table.exit_code == 0 and "5" in table.stdout
+
+
+def test_query_uses_veille_db_and_fails_cleanly(ingested: Path, tmp_path: Path) -> None:
+    env = {"VEILLE_DB": str(ingested)}
+    ok = runner.invoke(app, ["query", "SELECT count(*) FROM runs", "--format", "csv"], env=env)
+    assert ok.exit_code == 0 and ok.stdout.splitlines()[1] == "1"
+    bad_sql = runner.invoke(app, ["query", "SELEC nonsense", "--db", str(ingested)])
+    assert bad_sql.exit_code == 1 and "veille: error:" in bad_sql.stderr
+    missing = runner.invoke(app, ["query", "SELECT 1", "--db", str(tmp_path / "none.duckdb")])
+    assert missing.exit_code == 1 and "no database" in missing.stderr
+
+
+def test_extract_shows_what_would_be_kept_and_why(tmp_path: Path) -> None:
+    fete = tmp_path / "fete.txt"
+    fete.write_text("La fête du village revient ce week-end avec un grand bal populaire, "
+                    "un marché artisanal et un concours de pétanque au bord de la rivière.")
+    result = runner.invoke(
+        app, ["extract", "seeds/003_ac430c01fe7a889e.txt", str(fete), "--format", "jsonl"]
+    )
+    assert result.exit_code == 0, result.output
+    seed, other = (json.loads(line) for line in result.stdout.splitlines())
+    assert seed["verdict"] == "kept" and seed["source"] == "Nouvelles Du Monde"
+    assert seed["language"] == "fr" and seed["topic_score"] > 12
+    assert any(r["rule"] == "share" and r["line"] == "Facebook" for r in seed["removed"])
+    assert other["verdict"] == "rejected: off_topic"
+
+
+def test_bad_config_is_a_one_line_error(tmp_path: Path) -> None:
+    cfg = tmp_path / "veille.toml"
+    cfg.write_text("[storage]\ndatabase = 'x'\n")
+    result = runner.invoke(app, ["query", "SELECT 1", "--config", str(cfg)])
+    assert result.exit_code == 2
+    assert "unknown key 'storage.database'" in result.stderr
+
+
+def test_ingest_command_end_to_end_in_a_subprocess(tmp_path: Path) -> None:
+    """The installed entry point, its own Prefect server, its exit codes."""
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect")}
+    env.pop("PREFECT_API_URL", None)
+    veille = Path(sys.executable).with_name("veille")
+    db = tmp_path / "cli.duckdb"
+    ok = subprocess.run([veille, "ingest", "seeds", "--db", db], env=env, capture_output=True,
+                        text=True, timeout=180)  # fmt: skip
+    assert ok.returncode == 0, ok.stderr[-2000:]
+    assert "stored" in ok.stdout and "│ stored     │     5 │" in ok.stdout
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    bad = subprocess.run([veille, "ingest", "seeds", "--db", blocker / "x.duckdb"], env=env,
+                         capture_output=True, text=True, timeout=180)  # fmt: skip
+    assert bad.returncode == 1
+    errors = [line for line in bad.stderr.splitlines() if line.startswith("veille: error:")]
+    assert len(errors) == 1 and "cannot create" in errors[0]
+    assert "Traceback" not in bad.stderr
