@@ -8,10 +8,13 @@ applies them in passes:
 1. a leading ``date 2023-06`` before the first sentence becomes `date_text`;
 2. each line is checked alone against the line rules (`_LINE_RULES`), and the
    metadata lines ("Publié le …", "Source : …") become fields;
-3. the site name and title at the top are taken out (`_header`);
+3. the site name and title at the top are taken out (`_header`), also when
+   the line carries the page's site name or rubric after a separator
+   ("Le titre | Rubrique | Le Site");
 4. rules that need a neighbour: the title linked under a bare "Lire aussi",
-   the caption line just above a credit line, and everything after a
-   comment-section header in the second half of the text;
+   the caption line just above a credit line, everything after a
+   comment-section header in the second half of the text, and the
+   subscription offer under a teaser cut off by an ellipsis;
 5. credits at the end of a kept line (`_trailing_credits`).
 
 Every dropped line is reported in `Cleaned.removed` under its rule's name, so
@@ -53,6 +56,7 @@ class Rules:
     site_name_max_words: int
     caption_max_chars: int
     noise_max_chars: int
+    title_separator: re.Pattern[str]
     sentence_end: re.Pattern[str]
     open_end: re.Pattern[str]
     read_also: re.Pattern[str]
@@ -68,6 +72,7 @@ class Rules:
     credit_separators: re.Pattern[str]
     credit_line: re.Pattern[str]
     credit_line_max_words: int
+    caption_credit_max_words: int
     trailing_credit: re.Pattern[str]
     copyright: re.Pattern[str]
     copyright_max_words: int
@@ -75,6 +80,7 @@ class Rules:
     promo: re.Pattern[str]
     reported_speech: re.Pattern[str]
     paywall: re.Pattern[str]
+    teaser_end: re.Pattern[str]
     date_prefix: re.Pattern[str]
     date_clause: re.Pattern[str]
     date_line: re.Pattern[str]
@@ -108,6 +114,7 @@ def _build(data: dict[str, Any]) -> Rules:
         site_name_max_words=int(limits["site_name_max_words"]),
         caption_max_chars=int(limits["caption_max_chars"]),
         noise_max_chars=int(limits["noise_max_chars"]),
+        title_separator=_re(data["title"]["separators"]),
         sentence_end=_re(data["sentence"]["end"]),
         open_end=_re(data["sentence"]["open"]),
         read_also=_re(rf"{data['read_also']['lead']}(?:{_alt(data['read_also']['markers'])})"),
@@ -125,6 +132,7 @@ def _build(data: dict[str, Any]) -> Rules:
         credit_separators=_re(credits["separators"]),
         credit_line=_re(_alt(credits["lines"])),
         credit_line_max_words=int(credits["line_max_words"]),
+        caption_credit_max_words=int(credits["caption_credit_max_words"]),
         trailing_credit=_re(credits["trailing"]),
         copyright=_re(_alt(data["copyright"]["patterns"])),
         copyright_max_words=int(data["copyright"]["max_words"]),
@@ -132,6 +140,7 @@ def _build(data: dict[str, Any]) -> Rules:
         promo=_re(_alt([promo_pair, *promo["patterns"]])),
         reported_speech=_re(promo["reported_speech"]),
         paywall=_re(_alt(data["paywall"]["patterns"])),
+        teaser_end=_re(data["paywall"]["teaser_end"]),
         date_prefix=_re(dates["prefix"]),
         date_clause=_re(clause),
         date_line=_re(rf"^(?:{clause}{dates['between']})+$"),
@@ -288,11 +297,30 @@ def _is_site_name(line: str, rules: Rules) -> bool:
     )
 
 
-def _drop_repeats(texts: list[str], marks: list[str | None], order: list[int], key: str) -> int:
-    """Mark the leading lines of `order` equal to `key`; return how many."""
+def _title_parts(title: str, rules: Rules) -> list[str]:
+    return [part for part in rules.title_separator.split(title) if part.strip()]
+
+
+def _is_repeat(line: str, key: str, rules: Rules) -> bool:
+    """The title itself, or the title followed by a site name or rubric after a
+    separator ("Le titre | Rubrique | Le Site | 12.03.2024"). A sentence is never
+    such a heading: "MOSCOU - Le Kremlin a annoncé lundi…" under the title "Moscou"
+    is a dateline opening the article."""
+    if _key(line) == key:
+        return True
+    if len(line) > rules.title_max_chars or _is_sentence(line, rules):
+        return False
+    parts = _title_parts(line, rules)
+    return len(parts) > 1 and _key(parts[0]) == key
+
+
+def _drop_repeats(
+    texts: list[str], marks: list[str | None], order: list[int], key: str, rules: Rules
+) -> int:
+    """Mark the leading lines of `order` that repeat the title `key`; return how many."""
     count = 0
     for i in order:
-        if not key or _key(texts[i]) != key:
+        if not key or not _is_repeat(texts[i], key, rules):
             break
         marks[i] = "title_repeat"
         count += 1
@@ -314,11 +342,11 @@ def _header(
         key = _key(title)
         site_first = len(order) > 1 and _key(texts[order[0]]) != key
         if site_first and _is_site_name(texts[order[0]], rules):
-            if _drop_repeats(texts, marks, order[1:], key):
+            if _drop_repeats(texts, marks, order[1:], key, rules):
                 marks[order[0]] = "site_name"
                 return title, texts[order[0]]
             return title, None
-        _drop_repeats(texts, marks, order, key)
+        _drop_repeats(texts, marks, order, key, rules)
         return title, None
     if len(order) < 2 or not _is_title_like(texts[order[0]], rules.title_max_chars, rules):
         return None, None
@@ -333,7 +361,7 @@ def _header(
         marks[order[0]] = "site_name"
         order = order[1:]
     marks[order[0]] = "title"
-    _drop_repeats(texts, marks, order[1:], _key(texts[order[0]]))
+    _drop_repeats(texts, marks, order[1:], _key(texts[order[0]]), rules)
     return texts[order[0]], first if site else None
 
 
@@ -350,10 +378,11 @@ def _read_also_links(texts: list[str], marks: list[str | None], rules: Rules) ->
 
 
 def _captions(texts: list[str], marks: list[str | None], rules: Rules) -> None:
-    """The line just above a credit is its caption when it does not end a sentence."""
+    """The line just above a short credit is its caption when it does not end a sentence."""
     for i in range(1, len(texts)):
         if (
             marks[i] == "credit"
+            and len(texts[i].split()) <= rules.caption_credit_max_words
             and marks[i - 1] is None
             and _is_title_like(texts[i - 1], rules.caption_max_chars, rules)
         ):
@@ -367,6 +396,66 @@ def _comment_section(texts: list[str], marks: list[str | None], rules: Rules) ->
             for j in range(i + 1, len(texts)):
                 marks[j] = marks[j] or "comment_section"
             return
+
+
+def _paywall_tail(texts: list[str], marks: list[str | None], rules: Rules) -> None:
+    """A teaser cut off by an ellipsis, then a paywall line in the second half: the
+    article stops there and the rest is the subscription offer (its arguments,
+    prices, login links), whatever its wording.
+
+    The half is counted in characters: a teaser is a few long paragraphs, the
+    offer under it many short lines."""
+    half = sum(len(t) for t in texts) / 2
+    before = 0
+    previous = None
+    for i, mark in enumerate(marks):
+        if mark is None:
+            previous = i
+        elif (
+            mark == "paywall"
+            and before >= half
+            and previous is not None
+            and rules.teaser_end.search(texts[previous])
+        ):
+            for j in range(i + 1, len(texts)):
+                marks[j] = marks[j] or "paywall_tail"
+            return
+        before += len(texts[i])
+
+
+def strip_site_name(title: str, names: list[str | None]) -> str:
+    """`title` without the site name it carries before or after a separator.
+
+    A part is the site name when all its words are words of one of `names` (the
+    site name, the host name) or when it holds no letter (a date): "Le titre |
+    RFI | 12.03.2024" with the site "rfi.fr" gives "Le titre".
+    At least one part is always kept.
+    """
+    rules = load_rules()
+    site_words = [set(words(name)) for name in names if name]
+    # "Radio Nord" is the host radionord.fr: compare without spaces too
+    compact = {"".join(words(name)) for name in names if name}
+    compact |= {word for site in site_words for word in site}
+    parts = rules.title_separator.split(title)
+    seps = [m.group() for m in rules.title_separator.finditer(title)]
+
+    def is_site(part: str) -> bool:
+        folded = words(part)
+        if not _LETTER.search(part) or "".join(folded) in compact:
+            return True
+        return any(set(folded) <= site for site in site_words if folded)
+
+    start, end = 0, len(parts)
+    while end - start > 1 and is_site(parts[end - 1]):
+        end -= 1
+    while end - start > 1 and is_site(parts[start]):
+        start += 1
+    if (start, end) == (0, len(parts)):
+        return title
+    kept = [parts[start]]
+    for k in range(start + 1, end):
+        kept += [seps[k - 1], parts[k]]
+    return "".join(kept).strip() or title
 
 
 def _credit_kind(credit: str, rules: Rules) -> str | None:
@@ -422,6 +511,7 @@ def clean(text: str, *, title: str | None = None) -> Cleaned:
     _read_also_links(texts, marks, rules)
     _captions(texts, marks, rules)
     _comment_section(texts, marks, rules)
+    _paywall_tail(texts, marks, rules)
     originals = list(texts)
     cut = _trailing_credits(texts, marks, rules)
     removed = [(i, mark, originals[i]) for i, mark in enumerate(marks) if mark is not None]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from charset_normalizer import from_bytes
@@ -55,8 +56,11 @@ def _looks_binary(text: str) -> bool:
     return bool(sample) and len(_CONTROL.findall(sample)) > len(sample) // 100
 
 
-def decode(data: bytes, declared: str | None = None) -> Decoded:
-    """Decode `data`; raise DecodeError for binary content."""
+def decode(data: bytes, declared: str | Sequence[str | None] | None = None) -> Decoded:
+    """Decode `data`; raise DecodeError for binary content.
+
+    `declared` is one charset or several in order of trust (for a web page:
+    the HTTP header's, then the HTML meta's)."""
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             text = _try(data, encoding)
@@ -64,8 +68,8 @@ def decode(data: bytes, declared: str | None = None) -> Decoded:
                 return Decoded(text, encoding)
     if b"\x00" in data[:8192]:
         raise DecodeError("binary content (NUL bytes)")
-    candidates = [declared] if declared else []
-    candidates += ["utf-8", "cp1252"]
+    named = [declared] if isinstance(declared, str) else list(declared or [])
+    candidates = [c for c in named if c] + ["utf-8", "cp1252"]
     for encoding in candidates:
         text = _try(data, encoding)
         if text is not None and not _looks_binary(text):

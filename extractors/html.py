@@ -3,6 +3,9 @@
 Comments are excluded; the text then goes through the same French cleaning
 rules as plain text (`extractors.boilerplate`), which catch what trafilatura
 keeps from the article's surroundings ("Lire aussi", share bars, credits).
+
+The title loses the site name pages append to it ("… | Le Site"), so that the
+headline repeated at the top of the text is recognised and taken out of the body.
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import trafilatura
+
+from extractors.boilerplate import strip_site_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +41,7 @@ def extract(html: str, url: str | None = None) -> PageText | None:
         return None
     return PageText(
         text=doc.text,
-        title=doc.title or None,
+        title=strip_site_name(doc.title, [doc.sitename, doc.hostname]) if doc.title else None,
         date=doc.date or None,
         sitename=doc.sitename or None,
         url=doc.url or None,

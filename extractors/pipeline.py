@@ -71,7 +71,7 @@ def extract(doc: Document, settings: Settings, timer: StageTimer | None = None) 
             date_meta, sitename = page.date, page.sitename
             page_url = page_url or (urls.canonical(page.url) if page.url else None)
     t = timer.lap("extract", t)
-    cleaned = boilerplate.clean(text, title=title)
+    cleaned = boilerplate.clean(text, title=title or doc.title_hint)
     t = timer.lap("clean", t)
     lang, prob = language.detect(cleaned.body, settings.language_prefix_chars)
     t = timer.lap("language", t)
@@ -80,7 +80,7 @@ def extract(doc: Document, settings: Settings, timer: StageTimer | None = None) 
     timer.lap("topic", t)
     url = page_url or doc.location
     published = dates.first(
-        dates.parse(doc.published, "record"),
+        dates.parse(doc.published, doc.published_origin),
         dates.parse(date_meta, "metadata"),
         dates.parse(cleaned.date_text, "text"),
     )
@@ -90,7 +90,7 @@ def extract(doc: Document, settings: Settings, timer: StageTimer | None = None) 
         title=cleaned.title,
         body=cleaned.body,
         published=published,
-        source=doc.source or cleaned.source or sitename or urls.domain(url),
+        source=_source(doc, sitename, cleaned.source, url),
         source_domain=urls.domain(url),
         language=lang,
         language_probability=prob,
@@ -101,19 +101,27 @@ def extract(doc: Document, settings: Settings, timer: StageTimer | None = None) 
     )
 
 
-def verdict(ex: Extraction, settings: Settings) -> Rejected | None:
+def _source(doc: Document, sitename: str | None, in_text: str | None, url: str) -> str | None:
+    """Publisher name, most specific first. For a web page the site's own
+    name (og:site_name, JSON-LD publisher) beats a "Source : X" line, which
+    names where the story came from rather than who published it."""
+    if doc.kind == "html":
+        return doc.source or sitename or in_text or doc.feed_title or urls.domain(url)
+    return doc.source or in_text or sitename or doc.feed_title or urls.domain(url)
+
+
+def verdict(ex: Extraction, settings: Settings, feed_url: str | None = None) -> Rejected | None:
     """Why an extraction is not kept, or None when it is."""
     if not ex.body.strip():
-        return Rejected(ex.location, RejectReason.EMPTY, "no text left after extraction")
+        return Rejected(ex.location, RejectReason.EMPTY, "no text left after extraction", feed_url)
     if ex.language != settings.language:
         detail = f"{ex.language} (p={ex.language_probability})"
-        return Rejected(ex.location, RejectReason.LANGUAGE, detail)
+        return Rejected(ex.location, RejectReason.LANGUAGE, detail, feed_url)
     if not ex.on_topic:
         profile = topic.load_profile(settings.topic_profile)
         missing = "" if ex.topic_terms else " (no topic term)"
-        return Rejected(
-            ex.location, RejectReason.OFF_TOPIC, f"score {ex.topic_score} < {profile.threshold}{missing}"
-        )
+        detail = f"score {ex.topic_score} < {profile.threshold}{missing}"
+        return Rejected(ex.location, RejectReason.OFF_TOPIC, detail, feed_url)
     return None
 
 
@@ -121,7 +129,7 @@ def judge(doc: Document, settings: Settings, timer: StageTimer | None = None) ->
     """The outcome of one document: a candidate article or a rejection."""
     timer = timer or StageTimer()
     ex = extract(doc, settings, timer)
-    rejected = verdict(ex, settings)
+    rejected = verdict(ex, settings, doc.feed_url)
     if rejected is not None:
         return rejected
     t = time.perf_counter()
@@ -139,6 +147,7 @@ def judge(doc: Document, settings: Settings, timer: StageTimer | None = None) ->
         topic_score=ex.topic_score,
         content_hash=fp.content_hash,
         minhash=fp.minhash,
+        feed_url=doc.feed_url,
     )
 
 
@@ -148,17 +157,20 @@ class ChunkResult:
     seconds: dict[str, float]
 
 
-def process_refs(refs: Iterable[InputRef], settings: Settings) -> ChunkResult:
-    """Read and judge a chunk of local inputs. Never raises for a bad input:
-    an unexpected error becomes an `unreadable` rejection naming the error."""
+def process_items(items: Iterable[InputRef | Document], settings: Settings) -> ChunkResult:
+    """Read (local files) and judge a chunk of inputs. Never raises for a bad
+    input: an unexpected error becomes an `unreadable` rejection naming it."""
     timer = StageTimer()
     outcomes: list[Outcome] = []
-    for ref in refs:
+    for item in items:
+        if isinstance(item, Document):
+            outcomes.append(_safe_judge(item, settings, timer))
+            continue
         t = time.perf_counter()
-        docs = files.read(ref, settings.max_bytes)
+        docs = files.read(item, settings.max_bytes)
         timer.lap("read", t)
-        for item in docs:
-            outcomes.append(item if isinstance(item, Rejected) else _safe_judge(item, settings, timer))
+        for doc in docs:
+            outcomes.append(doc if isinstance(doc, Rejected) else _safe_judge(doc, settings, timer))
     return ChunkResult(outcomes, dict(timer.seconds))
 
 
@@ -167,4 +179,6 @@ def _safe_judge(doc: Document, settings: Settings, timer: StageTimer) -> Outcome
         return judge(doc, settings, timer)
     except Exception as exc:  # noqa: BLE001 - one bad input must not end the run
         detail = f"{type(exc).__name__}: {exc}"[:500]
-        return Rejected(doc.location, RejectReason.UNREADABLE, f"processing failed: {detail}")
+        return Rejected(
+            doc.location, RejectReason.UNREADABLE, f"processing failed: {detail}", doc.feed_url
+        )

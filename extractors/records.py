@@ -22,11 +22,14 @@ class RejectReason(enum.StrEnum):
     UNREADABLE = "unreadable"  # cannot be read or decoded (binary, I/O error, bad JSON)
     TOO_LARGE = "too_large"  # over the size cap, not read
     UNSUPPORTED = "unsupported"  # a file type or URL scheme Veille does not ingest
+    HTTP_ERROR = "http_error"  # the server answered 4xx (not found, gone, forbidden)
+    BLOCKED = "blocked"  # refused by policy: robots.txt, private address, redirect to file://
+    FETCH_FAILED = "fetch_failed"  # transient: timeout, connection error, 5xx, truncated body
 
     @property
     def retryable(self) -> bool:
         """Whether a later run should try this input again (the cause may go away)."""
-        return self is RejectReason.UNREADABLE
+        return self in (RejectReason.UNREADABLE, RejectReason.FETCH_FAILED)
 
 
 class DuplicateKind(enum.StrEnum):
@@ -66,8 +69,12 @@ class Document:
     url: str | None = None  # canonical URL if known (records, web pages)
     title: str | None = None
     published: str | None = None  # raw date string from a record or a feed
-    source: str | None = None  # publisher name from a record or a feed
+    source: str | None = None  # publisher name from a record
     encoding: str | None = None
+    published_origin: str = "record"  # provenance of `published`: "record" or "feed"
+    feed_title: str | None = None  # fallback source name for web pages
+    title_hint: str | None = None  # fallback title (a feed entry's), after the page's own
+    feed_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +92,7 @@ class Candidate:
     topic_score: float
     content_hash: str
     minhash: tuple[int, ...] = field(repr=False)
+    feed_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +100,7 @@ class Rejected:
     location: str
     reason: RejectReason
     detail: str
+    feed_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +110,51 @@ class Duplicate:
     duplicate_of: str  # article_id
     kind: DuplicateKind
     similarity: float
+    feed_url: str | None = None
 
 
 Outcome = Candidate | Rejected
+
+
+class FeedStatus(enum.StrEnum):
+    """Outcome of polling one feed or sitemap, kept in `feeds.last_status`."""
+
+    OK = "ok"
+    NOT_MODIFIED = "not_modified"  # 304: nothing fetched but the headers
+    UNCHANGED = "unchanged"  # 200 with the same bytes as last time: not parsed
+    HTTP_ERROR = "http_error"
+    NOT_A_FEED = "not_a_feed"
+    BLOCKED = "blocked"
+    FETCH_FAILED = "fetch_failed"
+    TOO_LARGE = "too_large"
+
+    @property
+    def failed(self) -> bool:
+        return self not in (FeedStatus.OK, FeedStatus.NOT_MODIFIED, FeedStatus.UNCHANGED)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedState:
+    """What the last poll of a feed left for the next one (conditional GET)."""
+
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+    content_hash: str | None = None
+    consecutive_failures: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class FeedPoll:
+    url: str
+    name: str | None
+    kind: str  # "feed" or "sitemap"
+    status: FeedStatus
+    http_status: int | None = None
+    error: str | None = None
+    title: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    content_hash: str | None = None
+    entries: int = 0  # entries in the feed (before the per-poll cap)
+    new_entries: int = 0  # entries not seen before

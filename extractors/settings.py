@@ -22,8 +22,14 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Feed:
+    """A source to poll, as data: an RSS/Atom feed or a (news) sitemap."""
+
     name: str
     url: str
+    kind: str = "feed"  # "feed" or "sitemap"
+    group: str | None = None  # feeds of one group share a schedule (`veille serve`)
+    interval_seconds: int | None = None  # overrides [schedule] for this feed or group
+    cron: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +47,21 @@ class Settings:
     schedule_interval_seconds: int = 900
     schedule_cron: str | None = None
     feeds: tuple[Feed, ...] = ()
+    # fetching (see extractors.fetch.FetchPolicy)
+    connect_timeout: float = 5.0
+    read_timeout: float = 10.0
+    total_timeout: float = 30.0
+    max_redirects: int = 5
+    retries: int = 2
+    max_retry_after: float = 30.0
+    user_agent: str = "Veille/0.1 (French news monitoring; respects robots.txt)"
+    respect_robots: bool = True
+    allow_private_networks: bool = False
+    per_host_concurrency: int = 2
+    per_host_delay: float = 0.5
+    fetch_threads: int = 8
+    max_entries_per_feed: int = 500
+    max_fetch_attempts: int = 5  # runs that retry a page after transient failures
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with the given fields changed; `None` values are ignored."""
@@ -60,12 +81,29 @@ _SCHEMA: dict[str, dict[str, tuple[str, type]]] = {
         "near_duplicate_threshold": ("near_duplicate_threshold", float),
     },
     "topic": {"profile": ("topic_profile", Path)},
+    "fetch": {
+        "connect_timeout": ("connect_timeout", float),
+        "read_timeout": ("read_timeout", float),
+        "total_timeout": ("total_timeout", float),
+        "max_redirects": ("max_redirects", int),
+        "retries": ("retries", int),
+        "max_retry_after": ("max_retry_after", float),
+        "user_agent": ("user_agent", str),
+        "respect_robots": ("respect_robots", bool),
+        "allow_private_networks": ("allow_private_networks", bool),
+        "per_host_concurrency": ("per_host_concurrency", int),
+        "per_host_delay": ("per_host_delay", float),
+        "threads": ("fetch_threads", int),
+        "max_entries_per_feed": ("max_entries_per_feed", int),
+        "max_attempts": ("max_fetch_attempts", int),
+    },
     "schedule": {
         "interval_seconds": ("schedule_interval_seconds", int),
         "cron": ("schedule_cron", str),
     },
 }
-_FEED_KEYS = {"name", "url"}
+_FEED_KEYS = {"name", "url", "kind", "group", "interval_seconds", "cron"}
+_FEED_KINDS = {"feed", "sitemap"}
 
 
 def _coerce(value: Any, kind: type, where: str) -> Any:
@@ -73,6 +111,10 @@ def _coerce(value: Any, kind: type, where: str) -> Any:
         return float(value)
     if kind is Path and isinstance(value, str):
         return Path(value)
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise SettingsError(f"{where}: expected true or false, got {value!r}")
+        return value
     if not isinstance(value, kind) or isinstance(value, bool):
         raise SettingsError(f"{where}: expected {kind.__name__}, got {value!r}")
     return value
@@ -109,13 +151,33 @@ def _parse_feeds(body: Any, origin: str) -> list[Feed]:
             raise SettingsError(f"{origin}: unknown key 'feeds[{i}].{sorted(unknown)[0]}'")
         if "url" not in entry:
             raise SettingsError(f"{origin}: feeds[{i}] has no url")
-        url = _coerce(entry["url"], str, f"{origin}: feeds[{i}].url")
-        feeds.append(Feed(name=str(entry.get("name") or url), url=url))
+        where = f"{origin}: feeds[{i}]"
+        url = _coerce(entry["url"], str, f"{where}.url")
+        kind = _coerce(entry.get("kind", "feed"), str, f"{where}.kind")
+        if kind not in _FEED_KINDS:
+            raise SettingsError(f"{where}.kind: expected one of {sorted(_FEED_KINDS)}, got {kind!r}")
+        interval = entry.get("interval_seconds")
+        feeds.append(
+            Feed(
+                name=_coerce(entry.get("name") or url, str, f"{where}.name"),
+                url=url,
+                kind=kind,
+                group=_coerce(entry["group"], str, f"{where}.group") if "group" in entry else None,
+                interval_seconds=_coerce(interval, int, f"{where}.interval_seconds")
+                if interval is not None
+                else None,
+                cron=_coerce(entry["cron"], str, f"{where}.cron") if "cron" in entry else None,
+            )
+        )
     return feeds
 
 
 def _validate(s: Settings, origin: str) -> None:
-    positive = ("max_bytes", "batch_size", "chunk_size", "workers", "language_prefix_chars")
+    positive = (
+        "max_bytes", "batch_size", "chunk_size", "workers", "language_prefix_chars",
+        "connect_timeout", "read_timeout", "total_timeout", "per_host_concurrency",
+        "fetch_threads", "max_entries_per_feed", "schedule_interval_seconds", "max_fetch_attempts",
+    )  # fmt: skip
     for name in positive:
         if getattr(s, name) <= 0:
             raise SettingsError(f"{origin}: {name} must be positive")
@@ -124,7 +186,9 @@ def _validate(s: Settings, origin: str) -> None:
 
 
 def load(config: Path | None = None, environ: dict[str, str] | None = None) -> Settings:
-    """Defaults, then `config` if given, then `VEILLE_DB` from the environment."""
+    """Defaults, then `config` if given, then the environment: `VEILLE_DB`,
+    and `VEILLE_ALLOW_PRIVATE_NETWORKS=1` (fetch from loopback and private
+    addresses: tests, intranets)."""
     settings = Settings()
     if config is not None:
         try:
@@ -137,4 +201,25 @@ def load(config: Path | None = None, environ: dict[str, str] | None = None) -> S
     env = os.environ if environ is None else environ
     if env.get("VEILLE_DB"):
         settings = settings.replace(db=Path(env["VEILLE_DB"]))
+    if env.get("VEILLE_ALLOW_PRIVATE_NETWORKS", "").strip().lower() in ("1", "true", "yes"):
+        settings = settings.replace(allow_private_networks=True)
     return settings
+
+
+def fetch_policy(s: Settings):  # -> extractors.fetch.FetchPolicy (imported late: httpx is slow)
+    from extractors.fetch import FetchPolicy
+
+    return FetchPolicy(
+        connect_timeout=s.connect_timeout,
+        read_timeout=s.read_timeout,
+        total_timeout=s.total_timeout,
+        max_bytes=s.max_bytes,
+        max_redirects=s.max_redirects,
+        retries=s.retries,
+        max_retry_after=s.max_retry_after,
+        user_agent=s.user_agent,
+        respect_robots=s.respect_robots,
+        allow_private=s.allow_private_networks,
+        per_host_concurrency=s.per_host_concurrency,
+        per_host_delay=s.per_host_delay,
+    )

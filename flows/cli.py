@@ -25,7 +25,7 @@ from extractors import files
 from extractors.pipeline import extract as extract_document
 from extractors.pipeline import verdict
 from extractors.records import Rejected
-from extractors.settings import Settings, SettingsError, load
+from extractors.settings import Feed, Settings, SettingsError, load
 from extractors.topic import ProfileError, load_profile
 from storage.store import Store, StoreError
 
@@ -81,7 +81,18 @@ def _jsonable(value: Any) -> Any:
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files or directories (recursive).")],
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Files or directories (recursive).")
+    ] = None,
+    feed: Annotated[
+        list[str] | None, typer.Option("--feed", help="RSS/Atom feed URL (repeatable).")
+    ] = None,
+    url: Annotated[
+        list[str] | None, typer.Option("--url", help="Article page URL (repeatable).")
+    ] = None,
+    sitemap: Annotated[
+        list[str] | None, typer.Option("--sitemap", help="(News) sitemap URL (repeatable).")
+    ] = None,
     db: DbOption = None,
     config: ConfigOption = None,
     workers: Annotated[
@@ -89,8 +100,17 @@ def ingest(
     ] = None,
     topic: Annotated[Path | None, typer.Option(help="Topic profile TOML.")] = None,
 ) -> None:
-    """Ingest .txt, .html, .json and .jsonl files through the Prefect flow."""
+    """Ingest files, feeds, sitemaps and article URLs through the Prefect flow.
+
+    With no input named, polls the feeds listed in the --config file."""
     settings = _settings(config, db, workers=workers, topic_profile=topic)
+    sources = [Feed(name=u, url=u) for u in feed or []]
+    sources += [Feed(name=u, url=u, kind="sitemap") for u in sitemap or []]
+    if not (paths or sources or url):
+        sources = list(settings.feeds)
+    if not (paths or sources or url):
+        raise fail("nothing to ingest: name files, --feed, --url or --sitemap, "
+                   "or a --config listing [[feeds]]", 2)  # fmt: skip
     # No internet here or at most users' sites: Prefect's server must not try to phone home.
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     from flows.ingest import progress_hook, run_ingest  # Prefect import is slow: only here
@@ -114,7 +134,9 @@ def ingest(
     try:
         Store(settings.db, settings.lock_timeout_seconds).ensure()
         with bar, progress_hook(on_progress):
-            summary = run_ingest([str(p) for p in paths], settings)
+            summary = run_ingest(
+                settings, paths=[str(p) for p in paths or []], feeds=sources, urls=list(url or [])
+            )
     except StoreError as exc:
         raise fail(str(exc)) from exc
     _print_summary(summary)
@@ -131,6 +153,12 @@ def _print_summary(summary: dict[str, Any]) -> None:
     for reason, n in sorted(summary["rejects_by_reason"].items()):
         table.add_row(f"  rejected: {reason}", str(n))
     out.print(table)
+    if summary["feeds"]:
+        feeds = Table("feed", "status", "HTTP", "entries", "new", "error", title="Feeds")
+        for f in summary["feeds"]:
+            feeds.add_row(f["name"] or f["url"], f["status"], str(f["http_status"] or ""),
+                          str(f["entries"]), str(f["new"]), f["error"] or "")  # fmt: skip
+        out.print(feeds)
 
 
 @app.command()

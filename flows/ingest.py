@@ -11,23 +11,28 @@ since an input counts as done only once its outcome is committed.
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NONE
 from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
-from extractors import files
-from extractors.pipeline import ChunkResult, process_refs
-from extractors.records import InputRef, Outcome
-from extractors.settings import Settings
+from extractors import files, urls, web
+from extractors.fetch import Fetcher
+from extractors.pipeline import ChunkResult, process_items
+from extractors.records import Document, FeedPoll, InputRef, Outcome
+from extractors.settings import Feed, Settings, fetch_policy
+from extractors.urls import canonical
 from storage.store import BatchReport, Store, StoreLocked
 
 ProgressHook = Callable[[str, int], None]  # (event, amount): "total" or "advance"
@@ -60,6 +65,7 @@ class RunTally:
     duplicates_by_kind: Counter[str] = field(default_factory=Counter)
     stage_seconds: Counter[str] = field(default_factory=Counter)
     new_articles: list[dict[str, Any]] = field(default_factory=list)
+    feeds: list[FeedPoll] = field(default_factory=list)
 
     def add(self, report: BatchReport) -> None:
         self.stored += len(report.stored)
@@ -92,21 +98,48 @@ class RunTally:
 # -- tasks: thin wrappers over plain functions ----------------------------------
 
 
-@task(name="discover-inputs")
+@task(name="discover-files", cache_policy=NONE)
 def discover_inputs(paths: list[str]) -> list[InputRef]:
     return list(files.discover(paths))
 
 
-@task(name="skip-settled", retries=2, retry_delay_seconds=2)
-def pending_inputs(settings: Settings, refs: list[InputRef]) -> list[InputRef]:
+@task(name="skip-settled", retries=2, retry_delay_seconds=2, cache_policy=NONE)
+def pending_inputs(settings: Settings, locations: list[str]) -> set[str]:
+    """The locations, among these, that still need an outcome."""
     store = Store(settings.db, settings.lock_timeout_seconds)
-    settled = store.settled([r.location for r in refs])
-    return [r for r in refs if r.location not in settled]
+    return set(locations) - store.settled(locations)
 
 
-@task(name="process-chunk")
-def process_chunk(refs: list[InputRef], settings: Settings) -> ChunkResult:
-    return process_refs(refs, settings)
+@task(name="poll-sources", cache_policy=NONE)
+def poll_sources(fetcher: Fetcher, sources: list[Feed], settings: Settings) -> list[web.Polled]:
+    """Poll every feed and sitemap in threads; a nested sitemap index is followed one level."""
+    states = Store(settings.db, settings.lock_timeout_seconds).feed_states([f.url for f in sources])
+    hard_cap = max(settings.max_entries_per_feed * 100, 50_000)
+
+    def one(feed: Feed) -> web.Polled:
+        return web.poll(fetcher, feed.url, feed.name, states.get(feed.url), kind=feed.kind,
+                        max_entries=hard_cap)  # fmt: skip
+
+    with ThreadPoolExecutor(max_workers=settings.fetch_threads) as pool:
+        polled = list(pool.map(one, sources))
+        nested = [
+            Feed(name=p.poll.name or url, url=url, kind="sitemap")
+            for p in polled
+            for url in p.sitemaps[:50]
+        ]
+        polled += list(pool.map(one, nested))
+    return polled
+
+
+@task(name="fetch-pages", cache_policy=NONE)
+def fetch_pages(fetcher: Fetcher, entries: list[web.WebEntry], threads: int) -> list[Any]:
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        return list(pool.map(lambda e: web.fetch_page(fetcher, e), entries))
+
+
+@task(name="process-chunk", cache_policy=NONE)
+def process_chunk(items: list[InputRef | Document], settings: Settings) -> ChunkResult:
+    return process_items(items, settings)
 
 
 def _retry_when_locked(task: Any, task_run: Any, state: Any) -> bool:
@@ -119,10 +152,22 @@ def _retry_when_locked(task: Any, task_run: Any, state: Any) -> bool:
     return False
 
 
-@task(name="write-batch", retries=3, retry_delay_seconds=5, retry_condition_fn=_retry_when_locked)
+@task(
+    name="write-batch",
+    retries=3,
+    retry_delay_seconds=5,
+    retry_condition_fn=_retry_when_locked,
+    cache_policy=NONE,
+)
 def write_batch(settings: Settings, run_id: str, outcomes: list[Outcome]) -> BatchReport:
     store = Store(settings.db, settings.lock_timeout_seconds)
     return store.write_batch(run_id, outcomes, settings.near_duplicate_threshold)
+
+
+@task(name="record-polls", retries=3, retry_delay_seconds=5, cache_policy=NONE,
+      retry_condition_fn=_retry_when_locked)  # fmt: skip
+def record_polls(settings: Settings, polls: list[FeedPoll]) -> None:
+    Store(settings.db, settings.lock_timeout_seconds).record_polls(polls)
 
 
 # -- the flow ----------------------------------------------------------------------
@@ -154,10 +199,10 @@ def _api_url_for_workers() -> Iterator[None]:
         os.environ.pop("PREFECT_API_URL", None)
 
 
-def _judge_batch(batch: list[InputRef], settings: Settings) -> list[ChunkResult]:
-    chunks = list(_chunks(batch, settings.chunk_size))
+def _judge(items: list[InputRef | Document], settings: Settings) -> list[ChunkResult]:
+    chunks = list(_chunks(items, settings.chunk_size))
     results = []
-    if len(chunks) == 1 or settings.workers == 1:
+    if len(chunks) <= 1 or settings.workers == 1:
         for chunk in chunks:
             results.append(process_chunk(chunk, settings))
             _emit("advance", len(chunk))
@@ -171,49 +216,134 @@ def _judge_batch(batch: list[InputRef], settings: Settings) -> list[ChunkResult]
     return results
 
 
-@flow(name="veille-ingest-files", log_prints=False)
-def ingest_files(paths: list[str], settings: Settings) -> dict[str, Any]:
-    """Ingest local files and directories into the DuckDB store."""
+def _web_entries(
+    polled: list[web.Polled], urls_: list[str], settings: Settings, logger: Any
+) -> tuple[list[web.WebEntry], list[FeedPoll]]:
+    """New entries to fetch (capped per feed; the rest wait for the next poll),
+    and each feed's poll record with its count of new entries. Pages whose
+    last fetch failed transiently are tried again, whatever their feed does,
+    up to `max_fetch_attempts`."""
+    retry = Store(settings.db, settings.lock_timeout_seconds).retryable_pages(settings.max_fetch_attempts)
+    direct = [web.WebEntry(url=canonical(u)) for u in urls_]
+    direct += [web.WebEntry(url=u, feed_url=f) for u, f in retry]
+    candidates = direct + [e for p in polled for e in p.entries]
+    todo = pending_inputs(settings, [e.url for e in candidates]) if candidates else set()
+    entries: list[web.WebEntry] = [e for e in direct if e.url in todo]
+    seen = {urls.key(e.url) for e in entries}
+    polls = []
+    for p in polled:
+        fresh = []
+        for e in p.entries:
+            k = urls.key(e.url)
+            if e.url in todo and k not in seen:
+                seen.add(k)
+                fresh.append(e)
+        poll = p.poll
+        if len(fresh) > settings.max_entries_per_feed:
+            # Take the first ones now; forget the validators so the next poll
+            # parses the feed again and takes the rest.
+            fresh = fresh[: settings.max_entries_per_feed]
+            poll = replace(poll, etag=None, last_modified=None, content_hash=None)
+        entries += fresh
+        polls.append(replace(poll, new_entries=len(fresh)))
+        logger.info(
+            "%s %s: %s%s, %d entries, %d new", poll.kind.capitalize(), poll.name or poll.url,
+            poll.status.value, f" (HTTP {poll.http_status})" if poll.http_status else "",
+            poll.entries, len(fresh),
+        )  # fmt: skip
+        if poll.error:
+            logger.warning("%s: %s", poll.url, poll.error)
+    return entries, polls
+
+
+@flow(name="veille-ingest", log_prints=False)
+def ingest(
+    settings: Settings,
+    paths: list[str] | None = None,
+    feeds: list[Feed] | None = None,
+    urls: list[str] | None = None,
+) -> dict[str, Any]:
+    """Ingest local files, feeds, sitemaps and article URLs into the DuckDB store."""
     logger = get_run_logger()
     run_id = uuid.uuid4().hex[:12]
     store = Store(settings.db, settings.lock_timeout_seconds)
     store.begin_run(run_id, str(flow_run.id) if flow_run.id else None)
     tally = RunTally()
     status, error = "completed", None
+    policy = fetch_policy(settings)
+    fetcher = Fetcher(policy)
     try:
-        refs = discover_inputs(paths)
-        _emit("total", len(refs))
-        logger.info("Run %s: %d inputs under %s", run_id, len(refs), ", ".join(paths))
+        refs = discover_inputs(paths) if paths else []
+        polled = []
+        if feeds:
+            # Feeds and sitemaps are named by the user, not discovered: robots.txt
+            # (rules for crawlers) applies to the article pages, not to them, and an
+            # unchanged feed then costs exactly one conditional request.
+            with Fetcher(replace(policy, respect_robots=False)) as feed_fetcher:
+                polled = poll_sources(feed_fetcher, list(feeds), settings)
+        entries, polls = _web_entries(polled, list(urls or []), settings, logger)
+        record_polls(settings, polls)
+        tally.feeds = polls
+        _emit("total", len(refs) + len(entries))
+        logger.info("Run %s: %d files, %d feeds/sitemaps, %d new pages",
+                    run_id, len(refs), len(polls), len(entries))  # fmt: skip
         with _api_url_for_workers():
             for batch in _chunks(refs, settings.batch_size):
-                todo = pending_inputs(settings, batch)
-                results = _judge_batch(todo, settings) if todo else []
-                outcomes = [o for r in results for o in r.outcomes]
-                for r in results:
-                    tally.stage_seconds.update(r.seconds)
-                report = write_batch(settings, run_id, outcomes)
-                tally.inputs += len(batch) - len(todo) + len(outcomes)
-                tally.skipped += len(batch) - len(todo)
-                tally.add(report)
-                _emit("advance", len(batch) - len(todo))
+                todo = pending_inputs(settings, [r.location for r in batch])
+                pending = [r for r in batch if r.location in todo]
+                skipped = len(batch) - len(pending)
+                _emit("advance", skipped)
+                _run_batch(pending, settings, run_id, tally, skipped)
+            for batch in _chunks(entries, settings.batch_size):
+                fetched = fetch_pages(fetcher, batch, settings.fetch_threads)
+                docs = [d for d in fetched if isinstance(d, Document)]
+                failed = [d for d in fetched if not isinstance(d, Document)]
+                _emit("advance", len(failed))
+                _run_batch(docs, settings, run_id, tally, 0, failed)
     except BaseException as exc:
         status, error = "failed", f"{type(exc).__name__}: {exc}"
         raise
     finally:
+        fetcher.close()
         _finish(store, run_id, status, error, tally)
     logger.info(
         "Run %s: %d stored, %d duplicates, %d rejected, %d skipped",
         run_id, tally.stored, tally.duplicates, tally.rejected, tally.skipped,
     )  # fmt: skip
-    _publish_artifact(run_id, tally)
+    _publish_artifacts(run_id, tally)
     return {
         "run_id": run_id,
         **tally.counts(),
         "rejects_by_reason": dict(tally.rejects_by_reason),
         "duplicates_by_kind": dict(tally.duplicates_by_kind),
         "stage_seconds": {k: round(v, 3) for k, v in tally.stage_seconds.items()},
+        "feeds": [
+            {"url": p.url, "name": p.name, "status": p.status.value, "http_status": p.http_status,
+             "entries": p.entries, "new": p.new_entries, "error": p.error}
+            for p in tally.feeds
+        ],  # fmt: skip
         "db": str(settings.db),
     }
+
+
+def _run_batch(
+    items: list[InputRef | Document],
+    settings: Settings,
+    run_id: str,
+    tally: RunTally,
+    skipped: int,
+    already: list[Outcome] | None = None,
+) -> None:
+    results = _judge(items, settings) if items else []
+    outcomes = list(already or []) + [o for r in results for o in r.outcomes]
+    for r in results:
+        tally.stage_seconds.update(r.seconds)
+    t = time.perf_counter()
+    report = write_batch(settings, run_id, outcomes)
+    tally.stage_seconds["write"] += time.perf_counter() - t
+    tally.inputs += skipped + len(outcomes)
+    tally.skipped += skipped
+    tally.add(report)
 
 
 def _finish(store: Store, run_id: str, status: str, error: str | None, tally: RunTally) -> None:
@@ -223,6 +353,10 @@ def _finish(store: Store, run_id: str, status: str, error: str | None, tally: Ru
         get_run_logger().error("Could not record the end of run %s: %s", run_id, exc)
 
 
+def _cell(value: Any) -> str:
+    return "" if value is None else str(value).replace("|", "\\|").replace("\n", " ")
+
+
 def summary_markdown(run_id: str, tally: RunTally) -> str:
     lines = [
         f"# Veille ingest run `{run_id}`",
@@ -230,32 +364,57 @@ def summary_markdown(run_id: str, tally: RunTally) -> str:
         "| outcome | count |",
         "|---|---:|",
         f"| inputs | {tally.inputs} |",
-        f"| stored | {tally.stored} |",
+        f"| new articles | {tally.stored} |",
         f"| duplicates | {tally.duplicates} |",
         f"| rejected | {tally.rejected} |",
         f"| skipped (already recorded) | {tally.skipped} |",
     ]
     lines += [f"| duplicates: {k} | {v} |" for k, v in sorted(tally.duplicates_by_kind.items())]
     lines += [f"| rejected: {k} | {v} |" for k, v in sorted(tally.rejects_by_reason.items())]
-    if tally.new_articles:
-        lines += ["", "## New articles", "", "| title | source | published | link |", "|---|---|---|---|"]
-        for a in tally.new_articles[:200]:
-            title = (a["title"] or "(untitled)").replace("|", "\\|")
+    if tally.feeds:
+        lines += ["", "## Feeds", "", "| feed | status | HTTP | entries | new | error |",
+                  "|---|---|---:|---:|---:|---|"]  # fmt: skip
+        for p in tally.feeds:
             lines.append(
-                f"| {title} | {a['source'] or ''} | {a['published_at'] or ''} | {a['url']} |"
+                f"| {_cell(p.name or p.url)} | {p.status.value} | {_cell(p.http_status)} "
+                f"| {p.entries} | {p.new_entries} | {_cell(p.error)} |"
             )
+    if tally.new_articles:
+        lines += ["", "## New articles", "", "| title | source | published | link |",
+                  "|---|---|---|---|"]  # fmt: skip
+        for a in tally.new_articles[:200]:
+            lines.append(
+                f"| {_cell(a['title'] or '(untitled)')} | {_cell(a['source'])} "
+                f"| {_cell(a['published_at'])} | {_cell(a['url'])} |"
+            )
+        if len(tally.new_articles) > 200:
+            lines.append(f"\n… and {len(tally.new_articles) - 200} more (see the articles table).")
     return "\n".join(lines)
 
 
-def _publish_artifact(run_id: str, tally: RunTally) -> None:
+def _publish_artifacts(run_id: str, tally: RunTally) -> None:
     create_markdown_artifact(
         key="veille-ingest-summary",
         markdown=summary_markdown(run_id, tally),
         description=f"Veille ingest run {run_id}",
     )
+    if tally.new_articles:
+        create_table_artifact(
+            key="veille-new-articles",
+            table=[
+                {k: a[k] for k in ("title", "source", "published_at", "url")}
+                for a in tally.new_articles[:1000]
+            ],
+            description=f"New articles of run {run_id}",
+        )
 
 
-def run_ingest(paths: list[str], settings: Settings) -> dict[str, Any]:
+def run_ingest(
+    settings: Settings,
+    paths: list[str] | None = None,
+    feeds: list[Feed] | None = None,
+    urls: list[str] | None = None,
+) -> dict[str, Any]:
     """Run the flow with a task runner that fits the settings (process pool
     for parallel extraction, threads when a single worker is asked for)."""
     runner = (
@@ -263,4 +422,6 @@ def run_ingest(paths: list[str], settings: Settings) -> dict[str, Any]:
         if settings.workers > 1
         else ThreadPoolTaskRunner(max_workers=1)
     )
-    return ingest_files.with_options(task_runner=runner)(paths=paths, settings=settings)
+    return ingest.with_options(task_runner=runner)(
+        settings=settings, paths=paths or [], feeds=feeds or [], urls=urls or []
+    )

@@ -72,6 +72,37 @@ MIGRATIONS: list[str] = [
         run_id VARCHAR NOT NULL
     );
     """,
+    # 2: the web. Inputs are matched on a location key (URL variants collapse),
+    # articles remember the feed they came from, feeds keep their polling state.
+    """
+    ALTER TABLE articles ADD COLUMN location_key VARCHAR;
+    ALTER TABLE articles ADD COLUMN feed_url VARCHAR;
+    ALTER TABLE duplicates ADD COLUMN location_key VARCHAR;
+    ALTER TABLE duplicates ADD COLUMN feed_url VARCHAR;
+    ALTER TABLE rejects ADD COLUMN location_key VARCHAR;
+    ALTER TABLE rejects ADD COLUMN feed_url VARCHAR;
+    UPDATE articles SET location_key = location;
+    UPDATE duplicates SET location_key = location;
+    UPDATE rejects SET location_key = location;
+    CREATE TABLE feeds (
+        url VARCHAR PRIMARY KEY,
+        name VARCHAR,
+        kind VARCHAR NOT NULL DEFAULT 'feed',   -- feed / sitemap
+        title VARCHAR,
+        etag VARCHAR,
+        last_modified VARCHAR,
+        content_hash VARCHAR,
+        last_polled_at TIMESTAMPTZ,
+        last_ok_at TIMESTAMPTZ,
+        last_status VARCHAR,
+        last_http_status INTEGER,
+        last_error VARCHAR,
+        consecutive_failures INTEGER NOT NULL DEFAULT 0,
+        entries_seen BIGINT NOT NULL DEFAULT 0,
+        last_entries INTEGER,
+        last_new_entries INTEGER
+    );
+    """,
 ]
 
 LATEST = len(MIGRATIONS)

@@ -31,6 +31,8 @@ from extractors.records import (
     Candidate,
     Duplicate,
     DuplicateKind,
+    FeedPoll,
+    FeedState,
     Outcome,
     Rejected,
     RejectReason,
@@ -187,17 +189,20 @@ class Store:
     def _settled(con: duckdb.DuckDBPyConnection, locations: Sequence[str]) -> set[str]:
         if not locations:
             return set()
+        by_key = {urls.key(loc): loc for loc in locations}
         rows = con.execute(
             """
-            WITH q AS (SELECT unnest(?::VARCHAR[]) AS location)
-            SELECT location FROM q WHERE location IN (SELECT location FROM articles)
-               OR location IN (SELECT location FROM duplicates)
-               OR location IN (SELECT location FROM rejects
-                               WHERE NOT list_contains(?::VARCHAR[], reason))
+            WITH q AS (SELECT unnest(?::VARCHAR[]) AS k)
+            SELECT k FROM q WHERE k IN (SELECT location_key FROM articles)
+               OR k IN (SELECT url_key FROM articles)
+               OR k IN (SELECT location_key FROM duplicates)
+               OR k IN (SELECT location_key FROM rejects
+                        WHERE NOT list_contains(?::VARCHAR[], reason))
             """,
-            [list(locations), list(RETRYABLE)],
+            [list(by_key), list(RETRYABLE)],
         ).fetchall()
-        return {r[0] for r in rows}
+        settled_keys = {r[0] for r in rows}
+        return {loc for loc in locations if urls.key(loc) in settled_keys}
 
     def settled(self, locations: Sequence[str]) -> set[str]:
         """The locations that already have a final outcome (not to be processed again)."""
@@ -221,10 +226,11 @@ class Store:
             fresh: list[Outcome] = []
             seen_here: set[str] = set()
             for o in outcomes:
-                if o.location in settled or o.location in seen_here:
+                key = urls.key(o.location)
+                if o.location in settled or key in seen_here:
                     report.skipped.append(o.location)
                 else:
-                    seen_here.add(o.location)
+                    seen_here.add(key)
                     fresh.append(o)
             candidates = [o for o in fresh if isinstance(o, Candidate)]
             report.rejected = [o for o in fresh if isinstance(o, Rejected)]
@@ -244,9 +250,9 @@ class Store:
             report.duplicates = duplicates
             self._insert_duplicates(con, run_id, now, duplicates)
             self._upsert_rejects(con, run_id, now, report.rejected)
-            done = [c.location for c in stored] + [d.location for d in duplicates]
+            done = [urls.key(c.location) for c in stored] + [urls.key(d.location) for d in duplicates]
             if done:
-                con.execute("DELETE FROM rejects WHERE location IN (SELECT unnest(?))", [done])
+                con.execute("DELETE FROM rejects WHERE location_key IN (SELECT unnest(?))", [done])
             con.commit()
         return report
 
@@ -263,11 +269,13 @@ class Store:
             """
             INSERT INTO articles (article_id, url, url_key, location, source, source_domain,
                 title, body, language, published_at, published_date, date_precision,
-                date_source, ingested_at, content_hash, topic_score, word_count, run_id)
+                date_source, ingested_at, content_hash, topic_score, word_count, run_id,
+                location_key, feed_url)
             SELECT unnest($1), unnest($2), unnest($3), unnest($4), unnest($5), unnest($6),
                 unnest($7), unnest($8), unnest($9), unnest($10::TIMESTAMPTZ[]),
                 unnest($11::DATE[]), unnest($12), unnest($13), $14, unnest($15),
-                unnest($16::DOUBLE[]), unnest($17::INTEGER[]), $18
+                unnest($16::DOUBLE[]), unnest($17::INTEGER[]), $18, unnest($19::VARCHAR[]),
+                unnest($20::VARCHAR[])
             """,
             [
                 ids,
@@ -288,6 +296,8 @@ class Store:
                 [c.topic_score for c in stored],
                 [len(c.body.split()) for c in stored],
                 run_id,
+                [urls.key(c.location) for c in stored],
+                [c.feed_url for c in stored],
             ],
         )
         con.execute(
@@ -314,8 +324,8 @@ class Store:
             return
         con.execute(
             "INSERT INTO duplicates (location, url, duplicate_of, kind, similarity, detected_at, "
-            "run_id) SELECT unnest($1), unnest($2), unnest($3), unnest($4), "
-            "unnest($5::DOUBLE[]), $6, $7",
+            "run_id, location_key, feed_url) SELECT unnest($1), unnest($2), unnest($3), "
+            "unnest($4), unnest($5::DOUBLE[]), $6, $7, unnest($8::VARCHAR[]), unnest($9::VARCHAR[])",
             [
                 [d.location for d in dups],
                 [d.url for d in dups],
@@ -324,6 +334,8 @@ class Store:
                 [d.similarity for d in dups],
                 now,
                 run_id,
+                [urls.key(d.location) for d in dups],
+                [d.feed_url for d in dups],
             ],
         )
 
@@ -335,8 +347,10 @@ class Store:
             return
         con.execute(
             """
-            INSERT INTO rejects (location, reason, detail, rejected_at, attempts, run_id)
-            SELECT unnest($1), unnest($2), unnest($3), $4, 1, $5
+            INSERT INTO rejects (location, reason, detail, rejected_at, attempts, run_id,
+                location_key, feed_url)
+            SELECT unnest($1), unnest($2), unnest($3), $4, 1, $5, unnest($6::VARCHAR[]),
+                unnest($7::VARCHAR[])
             ON CONFLICT (location) DO UPDATE SET reason = excluded.reason,
                 detail = excluded.detail, rejected_at = excluded.rejected_at,
                 attempts = rejects.attempts + 1, run_id = excluded.run_id
@@ -347,8 +361,79 @@ class Store:
                 [r.detail for r in rejects],
                 now,
                 run_id,
+                [urls.key(r.location) for r in rejects],
+                [r.feed_url for r in rejects],
             ],
         )
+
+    def retryable_pages(self, max_attempts: int, limit: int = 1000) -> list[tuple[str, str | None]]:
+        """Web pages whose last failure was transient, to try again: (url, feed_url)."""
+        if not self.path.exists():
+            return []
+        with self.connect() as con:
+            return con.execute(
+                "SELECT location, feed_url FROM rejects WHERE list_contains(?::VARCHAR[], reason) "
+                "AND (location LIKE 'http://%' OR location LIKE 'https://%') AND attempts < ? "
+                "ORDER BY rejected_at LIMIT ?",
+                [list(RETRYABLE), max_attempts, limit],
+            ).fetchall()
+
+    # -- feeds -----------------------------------------------------------------
+
+    def feed_states(self, feed_urls: Sequence[str]) -> dict[str, FeedState]:
+        if not feed_urls or not self.path.exists():
+            return {}
+        with self.connect() as con:
+            rows = con.execute(
+                "SELECT url, etag, last_modified, content_hash, consecutive_failures FROM feeds "
+                "WHERE url IN (SELECT unnest(?))",
+                [list(feed_urls)],
+            ).fetchall()
+        return {r[0]: FeedState(*r) for r in rows}
+
+    def record_polls(self, polls: Sequence[FeedPoll]) -> None:
+        """Upsert each feed's polling state. A failure keeps the previous
+        validators (ETag, Last-Modified) so the next poll stays conditional."""
+        if not polls:
+            return
+        now = datetime.now(UTC)
+        with self.connect() as con:
+            con.begin()
+            for p in polls:
+                failed = p.status.failed
+                con.execute(
+                    """
+                    INSERT INTO feeds AS f (url, name, kind, title, etag, last_modified,
+                        content_hash, last_polled_at, last_ok_at, last_status, last_http_status,
+                        last_error, consecutive_failures, entries_seen, last_entries,
+                        last_new_entries)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+                    ON CONFLICT (url) DO UPDATE SET
+                        name = coalesce(excluded.name, f.name),
+                        kind = excluded.kind,
+                        title = coalesce(excluded.title, f.title),
+                        etag = CASE WHEN $17 THEN f.etag ELSE coalesce(excluded.etag, f.etag) END,
+                        last_modified = CASE WHEN $17 THEN f.last_modified
+                            ELSE coalesce(excluded.last_modified, f.last_modified) END,
+                        content_hash = coalesce(excluded.content_hash, f.content_hash),
+                        last_polled_at = excluded.last_polled_at,
+                        last_ok_at = coalesce(excluded.last_ok_at, f.last_ok_at),
+                        last_status = excluded.last_status,
+                        last_http_status = excluded.last_http_status,
+                        last_error = excluded.last_error,
+                        consecutive_failures = CASE WHEN $17 THEN f.consecutive_failures + 1
+                            ELSE 0 END,
+                        entries_seen = f.entries_seen + excluded.last_new_entries,
+                        last_entries = excluded.last_entries,
+                        last_new_entries = excluded.last_new_entries
+                    """,
+                    [
+                        p.url, p.name, p.kind, p.title, p.etag, p.last_modified, p.content_hash,
+                        now, None if failed else now, p.status.value, p.http_status, p.error,
+                        1 if failed else 0, p.new_entries, p.entries, p.new_entries, failed,
+                    ],
+                )  # fmt: skip
+            con.commit()
 
     # -- reading ---------------------------------------------------------------
 
@@ -436,7 +521,7 @@ class _Deduper:
         batch_bands: dict[tuple[int, int], list[str]],
     ) -> Duplicate | None:
         def dup(of: str, kind: DuplicateKind, sim: float) -> Duplicate:
-            return Duplicate(cand.location, cand.url, of, kind, round(sim, 4))
+            return Duplicate(cand.location, cand.url, of, kind, round(sim, 4), cand.feed_url)
 
         if key in by_url:
             return dup(by_url[key], DuplicateKind.URL, 1.0)

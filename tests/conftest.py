@@ -18,6 +18,8 @@ os.environ.pop("VEILLE_DB", None)
 
 import pytest  # noqa: E402
 
+pytest_plugins = ["tests.support.fixtures"]
+
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
 SHARED = REPO.parent / "shared"

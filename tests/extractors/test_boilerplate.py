@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from extractors.boilerplate import Cleaned, RulesError, clean, load_rules
+from extractors.boilerplate import Cleaned, RulesError, clean, load_rules, strip_site_name
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
@@ -535,4 +535,95 @@ NEAR_MISSES = [
 
 def test_sentences_that_look_like_boilerplate_are_kept() -> None:
     text = "\n".join(NEAR_MISSES)
+    assert clean(text) == Cleaned(text, None, None, None, ())
+
+
+def test_known_title_repeated_with_rubric_and_site_name() -> None:
+    text = (
+        "La Russie hausse le ton | International | Le Site | 12.03.2024\n"
+        "La Russie hausse le ton\n"
+        "Moscou a répondu lundi.\n"
+    )
+    cleaned = clean(text, title="La Russie hausse le ton")
+    assert cleaned.body == "Moscou a répondu lundi."
+    assert [rule for rule, _ in cleaned.removed] == ["title_repeat", "title_repeat"]
+
+
+def test_dateline_under_a_short_title_is_article_text() -> None:
+    text = "MOSCOU - Le Kremlin a annoncé lundi le retrait de ses troupes.\nLa suite demain."
+    assert clean(text, title="Moscou").body == text
+
+
+@pytest.mark.parametrize(
+    ("title", "names", "expected"),
+    [
+        ("La Russie hausse le ton - Le Site", ["Le Site"], "La Russie hausse le ton"),
+        ("La Russie hausse le ton | RFI | 12.03.2024", ["rfi.fr"], "La Russie hausse le ton"),
+        ("Le vote blanc | Radio Nord", [None, "www.radionord.fr"], "Le vote blanc"),
+        ("Le Site | La Russie hausse le ton", ["Le Site"], "La Russie hausse le ton"),
+        ("Mon titre - Revue - Analyse critique", ["Revue - Analyse critique"], "Mon titre"),
+        ("Ukraine - Russie : le point", ["Le Monde", "lemonde.fr"], "Ukraine - Russie : le point"),
+        ("Nord-Kivu : la trêve rompue", ["Le Site"], "Nord-Kivu : la trêve rompue"),
+        ("Le Site", ["Le Site"], "Le Site"),
+    ],
+)
+def test_strip_site_name(title: str, names: list[str | None], expected: str) -> None:
+    assert strip_site_name(title, names) == expected
+
+
+TEASER = """\
+Le gouvernement a présenté mercredi son projet de loi sur l’énergie, dont le texte prévoit une \
+hausse des investissements dans le nucléaire civil et une refonte du marché de l’électricité.
+Mais les syndicats, qui dénoncent une réforme menée au pas de charge, promettent de...
+Pour lire la suite de cet article :
+choisissez l’offre numérique qui vous convient
+Créer un compte gratuit
+Si vous avez déjà un compte, connectez-vous.
+Sans engagement, 2 € par semaine
+"""
+
+
+def test_subscription_offer_under_a_truncated_teaser_is_cut() -> None:
+    cleaned = clean(TEASER)
+    assert cleaned.body.split("\n") == _lines(TEASER)[:2]
+    assert ("paywall_tail", "Sans engagement, 2 € par semaine") in cleaned.removed
+
+
+def test_paywall_line_without_teaser_does_not_cut() -> None:
+    text = TEASER.replace("promettent de...", "promettent une grève.")
+    body = clean(text).body.split("\n")
+    assert body[-2:] == [
+        "choisissez l’offre numérique qui vous convient",
+        "Sans engagement, 2 € par semaine",
+    ]
+
+
+def test_self_describing_credit_does_not_take_the_heading_above() -> None:
+    text = "\n".join(
+        [
+            "Le sommet s’est ouvert à Vilnius.",
+            "Une alliance sous tension",
+            "Image illustrative : des drapeaux devant le siège de l’OTAN, par Jean Dupont, "
+            "licence Creative Commons",
+            "La déclaration finale a été adoptée.",
+        ]
+    )
+    assert clean(text).body.split("\n") == [
+        "Le sommet s’est ouvert à Vilnius.",
+        "Une alliance sous tension",
+        "La déclaration finale a été adoptée.",
+    ]
+
+
+PAYWALL_NEAR_MISSES = [
+    "Pour accéder au site, il faut traverser le pont.",
+    "Créer un compte bancaire en ligne devient plus simple.",
+    "Connectez-vous à la plateforme avant le 3 mai, rappelle la préfecture.",
+    "Pour lire la Constitution, il faut du temps.",
+    "Si vous avez déjà un compte Ameli, la démarche prend cinq minutes.",
+]
+
+
+def test_sentences_that_look_like_a_paywall_are_kept() -> None:
+    text = "\n".join(PAYWALL_NEAR_MISSES)
     assert clean(text) == Cleaned(text, None, None, None, ())

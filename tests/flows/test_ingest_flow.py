@@ -39,7 +39,7 @@ def ingest(paths: list[Path], db: Path, **changes) -> dict:
     from flows.ingest import run_ingest
 
     settings = Settings(db=db, workers=1).replace(**changes)
-    return run_ingest([str(p) for p in paths], settings)
+    return run_ingest(settings, paths=[str(p) for p in paths])
 
 
 def test_seeds_are_stored_clean_dated_and_sourced(db_path: Path) -> None:
@@ -163,7 +163,7 @@ def test_run_publishes_a_summary_artifact(db_path: Path) -> None:
     artifacts = [SimpleNamespace(**a) for a in response.json()]
     mine = [a for a in artifacts if summary["run_id"] in (a.data or "")]
     assert len(mine) == 1
-    assert "| stored | 5 |" in mine[0].data
+    assert "| new articles | 5 |" in mine[0].data
     assert "Poutine n’a pas l’intention" in mine[0].data
 
 
