@@ -35,7 +35,9 @@ class Feed:
 @dataclass(frozen=True, slots=True)
 class Settings:
     db: Path = DEFAULT_DB
-    lock_timeout_seconds: float = 30.0
+    lock_timeout_seconds: float = 30.0  # wait for another process's DuckDB lock
+    run_lock_timeout_seconds: float = 300.0  # wait for another run on the same database
+    publish_snapshot: bool = True  # copy the database for analysts after each run
     max_bytes: int = 5_000_000
     batch_size: int = 200
     chunk_size: int = 20
@@ -46,6 +48,8 @@ class Settings:
     near_duplicate_threshold: float = 0.6
     schedule_interval_seconds: int = 900
     schedule_cron: str | None = None
+    watch_folder: Path | None = None  # `veille serve` ingests new files dropped here
+    watch_interval_seconds: int = 60
     feeds: tuple[Feed, ...] = ()
     # fetching (see extractors.fetch.FetchPolicy)
     connect_timeout: float = 5.0
@@ -70,7 +74,12 @@ class Settings:
 
 # TOML section -> {key: (Settings field, type)}
 _SCHEMA: dict[str, dict[str, tuple[str, type]]] = {
-    "storage": {"db": ("db", Path), "lock_timeout_seconds": ("lock_timeout_seconds", float)},
+    "storage": {
+        "db": ("db", Path),
+        "lock_timeout_seconds": ("lock_timeout_seconds", float),
+        "run_lock_timeout_seconds": ("run_lock_timeout_seconds", float),
+        "publish_snapshot": ("publish_snapshot", bool),
+    },
     "ingest": {
         "max_bytes": ("max_bytes", int),
         "batch_size": ("batch_size", int),
@@ -100,6 +109,10 @@ _SCHEMA: dict[str, dict[str, tuple[str, type]]] = {
     "schedule": {
         "interval_seconds": ("schedule_interval_seconds", int),
         "cron": ("schedule_cron", str),
+    },
+    "watch": {
+        "folder": ("watch_folder", Path),
+        "interval_seconds": ("watch_interval_seconds", int),
     },
 }
 _FEED_KEYS = {"name", "url", "kind", "group", "interval_seconds", "cron"}

@@ -27,7 +27,7 @@ from extractors.pipeline import verdict
 from extractors.records import Rejected
 from extractors.settings import Feed, Settings, SettingsError, load
 from extractors.topic import ProfileError, load_profile
-from storage.store import Store, StoreError
+from storage.store import Store, StoreError, StoreLocked
 
 app = typer.Typer(
     name="veille",
@@ -140,6 +140,8 @@ def ingest(
     except StoreError as exc:
         raise fail(str(exc)) from exc
     _print_summary(summary)
+    if summary["status"] != "completed":
+        raise fail(f"run {summary['status']}: {summary['error']}")
 
 
 def _print_summary(summary: dict[str, Any]) -> None:
@@ -161,6 +163,24 @@ def _print_summary(summary: dict[str, Any]) -> None:
         out.print(feeds)
 
 
+def _reading_store(settings: Settings, snapshot: bool) -> Store:
+    """The live database, or its snapshot when asked or when the live file is
+    busy: a query never makes the service wait more than a moment."""
+    live = Store(settings.db, lock_timeout=2.0)
+    snap = Store(live.snapshot_path())
+    if snapshot:
+        return snap
+    if snap.path.exists():
+        try:
+            with live.connect(read_only=True):
+                return live
+        except StoreLocked:
+            mtime = datetime.fromtimestamp(snap.path.stat().st_mtime).isoformat(timespec="seconds")
+            err.print(f"veille: {settings.db} is busy; reading the snapshot of {mtime}")
+            return snap
+    return live
+
+
 @app.command()
 def query(
     sql: Annotated[str, typer.Argument(help="SQL to run, read-only.")],
@@ -169,13 +189,20 @@ def query(
     format: Annotated[QueryFormat, typer.Option("--format", help="Output format.")] = (
         QueryFormat.table
     ),
+    snapshot: Annotated[
+        bool, typer.Option("--snapshot", help="Read the snapshot published after the last run.")
+    ] = False,
 ) -> None:
     """Run read-only SQL on the database."""
     settings = _settings(config, db)
     try:
-        columns, rows = Store(settings.db, settings.lock_timeout_seconds).query(sql)
+        columns, rows = _reading_store(settings, snapshot).query(sql)
     except StoreError as exc:
         raise fail(str(exc)) from exc
+    _print_rows(columns, rows, format)
+
+
+def _print_rows(columns: list[str], rows: list[tuple], format: QueryFormat) -> None:
     if format is QueryFormat.json:
         records = [dict(zip(columns, row, strict=True)) for row in rows]
         sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2, default=_jsonable) + "\n")
@@ -188,6 +215,42 @@ def query(
         for row in rows:
             table.add_row(*("" if v is None else str(v) for v in row))
         out.print(table)
+
+
+STATUS_SQL = """
+SELECT f.name, f.url, f.kind, f.last_polled_at, f.last_status, f.last_http_status,
+       f.consecutive_failures, f.last_error, f.entries_seen,
+       count(a.article_id) FILTER (WHERE a.ingested_at >= now() - INTERVAL 1 DAY) AS articles_day,
+       count(a.article_id) FILTER (WHERE a.ingested_at >= now() - INTERVAL 7 DAY) AS articles_week,
+       count(a.article_id) AS articles_total
+FROM feeds f LEFT JOIN articles a ON a.feed_url = f.url
+GROUP BY ALL ORDER BY f.consecutive_failures DESC, f.name
+"""
+
+
+@app.command()
+def status(
+    db: DbOption = None,
+    config: ConfigOption = None,
+    format: Annotated[QueryFormat, typer.Option("--format", help="Output format.")] = (
+        QueryFormat.table
+    ),
+    snapshot: Annotated[bool, typer.Option("--snapshot", help="Read the snapshot.")] = False,
+) -> None:
+    """Feed health: last poll, status, consecutive failures, articles in the last day and week."""
+    settings = _settings(config, db)
+    store = _reading_store(settings, snapshot)
+    try:
+        columns, rows = store.query(STATUS_SQL)
+        runs = store.query(
+            "SELECT run_id, status, started_at, finished_at, stored, duplicates, rejected "
+            "FROM runs ORDER BY started_at DESC LIMIT 5"
+        )
+    except StoreError as exc:
+        raise fail(str(exc)) from exc
+    _print_rows(columns, rows, format)
+    if format is QueryFormat.table:
+        _print_rows(*runs, format)
 
 
 @app.command()
@@ -234,6 +297,40 @@ def _extraction_record(item: Any, settings: Settings) -> dict[str, Any]:
         "topic_terms": ex.topic_terms,
         "removed": [{"rule": rule, "line": line} for rule, line in ex.removed],
     }
+
+
+@app.command()
+def serve(
+    config: ConfigOption = None,
+    db: DbOption = None,
+    watch: Annotated[
+        Path | None, typer.Option(help="Folder to watch for new files (default: [watch] folder).")
+    ] = None,
+) -> None:
+    """Run scheduled ingestion: register Prefect deployments and serve them until stopped.
+
+    Uses the Prefect server of PREFECT_API_URL, else a local one on 127.0.0.1:4200
+    (started if none is running). Ctrl-C or SIGTERM stops; schedules stay active."""
+    settings = _settings(config, db)
+    watch = watch or settings.watch_folder
+    if not settings.feeds and watch is None:
+        raise fail("nothing to serve: no [[feeds]] in the configuration and no --watch folder", 2)
+    try:
+        Store(settings.db, settings.lock_timeout_seconds).ensure()
+    except StoreError as exc:
+        raise fail(str(exc)) from exc
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    from flows.service import prefect_api
+    from flows.service import serve as serve_deployments
+
+    try:
+        with prefect_api(log=lambda m: err.print(m, highlight=False)) as api:
+            err.print(f"Serving Veille deployments on {api}", highlight=False)
+            serve_deployments(settings, watch)
+    except KeyboardInterrupt:
+        err.print("Stopped; schedules stay active for the next start.")
+    except RuntimeError as exc:
+        raise fail(str(exc)) from exc
 
 
 def main() -> None:

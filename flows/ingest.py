@@ -33,6 +33,7 @@ from extractors.pipeline import ChunkResult, process_items
 from extractors.records import Document, FeedPoll, InputRef, Outcome
 from extractors.settings import Feed, Settings, fetch_policy
 from extractors.urls import canonical
+from storage.locks import RunLock, RunLockTimeout
 from storage.store import BatchReport, Store, StoreLocked
 
 ProgressHook = Callable[[str, int], None]  # (event, amount): "total" or "advance"
@@ -256,19 +257,45 @@ def _web_entries(
     return entries, polls
 
 
-@flow(name="veille-ingest", log_prints=False)
+@flow(name="veille-ingest", log_prints=False, task_runner=ProcessPoolTaskRunner())
 def ingest(
     settings: Settings,
     paths: list[str] | None = None,
     feeds: list[Feed] | None = None,
     urls: list[str] | None = None,
 ) -> dict[str, Any]:
-    """Ingest local files, feeds, sitemaps and article URLs into the DuckDB store."""
+    """Ingest local files, feeds, sitemaps and article URLs into the DuckDB store.
+
+    Runs on one database take turns (a run lock beside the file). A database
+    held by another process (an analyst's session on the live file) defers
+    the work to the next run instead of failing: nothing is recorded as done
+    that was not written, so the next run picks everything up.
+    """
     logger = get_run_logger()
     run_id = uuid.uuid4().hex[:12]
+    lock = RunLock(settings.db)
+    try:
+        lock.acquire(settings.run_lock_timeout_seconds)
+    except RunLockTimeout as exc:
+        logger.warning("Skipping run %s: %s", run_id, exc)
+        return _summary(run_id, RunTally(), settings, "skipped", str(exc))
+    try:
+        return _ingest_locked(run_id, settings, paths or [], feeds or [], urls or [])
+    finally:
+        lock.release()
+
+
+def _ingest_locked(
+    run_id: str, settings: Settings, paths: list[str], feeds: list[Feed], urls_: list[str]
+) -> dict[str, Any]:
+    logger = get_run_logger()
     store = Store(settings.db, settings.lock_timeout_seconds)
-    store.begin_run(run_id, str(flow_run.id) if flow_run.id else None)
     tally = RunTally()
+    try:
+        store.begin_run(run_id, str(flow_run.id) if flow_run.id else None)
+    except StoreLocked as exc:
+        logger.warning("Deferring run %s to the next one: %s", run_id, exc)
+        return _summary(run_id, tally, settings, "deferred", str(exc))
     status, error = "completed", None
     policy = fetch_policy(settings)
     fetcher = Fetcher(policy)
@@ -280,8 +307,8 @@ def ingest(
             # (rules for crawlers) applies to the article pages, not to them, and an
             # unchanged feed then costs exactly one conditional request.
             with Fetcher(replace(policy, respect_robots=False)) as feed_fetcher:
-                polled = poll_sources(feed_fetcher, list(feeds), settings)
-        entries, polls = _web_entries(polled, list(urls or []), settings, logger)
+                polled = poll_sources(feed_fetcher, feeds, settings)
+        entries, polls = _web_entries(polled, urls_, settings, logger)
         record_polls(settings, polls)
         tally.feeds = polls
         _emit("total", len(refs) + len(entries))
@@ -300,6 +327,9 @@ def ingest(
                 failed = [d for d in fetched if not isinstance(d, Document)]
                 _emit("advance", len(failed))
                 _run_batch(docs, settings, run_id, tally, 0, failed)
+    except StoreLocked as exc:
+        status, error = "interrupted", str(exc)
+        logger.warning("Run %s stopped, the rest is left for the next run: %s", run_id, exc)
     except BaseException as exc:
         status, error = "failed", f"{type(exc).__name__}: {exc}"
         raise
@@ -310,9 +340,22 @@ def ingest(
         "Run %s: %d stored, %d duplicates, %d rejected, %d skipped",
         run_id, tally.stored, tally.duplicates, tally.rejected, tally.skipped,
     )  # fmt: skip
+    if settings.publish_snapshot and status == "completed":
+        try:
+            logger.info("Snapshot for analysts: %s", store.publish_snapshot())
+        except StoreLocked as exc:
+            logger.warning("Snapshot not refreshed this run: %s", exc)
     _publish_artifacts(run_id, tally)
+    return _summary(run_id, tally, settings, status, error)
+
+
+def _summary(
+    run_id: str, tally: RunTally, settings: Settings, status: str, error: str | None
+) -> dict[str, Any]:
     return {
         "run_id": run_id,
+        "status": status,
+        "error": error,
         **tally.counts(),
         "rejects_by_reason": dict(tally.rejects_by_reason),
         "duplicates_by_kind": dict(tally.duplicates_by_kind),

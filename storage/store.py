@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import shutil
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -434,6 +436,35 @@ class Store:
                     ],
                 )  # fmt: skip
             con.commit()
+
+    # -- snapshot --------------------------------------------------------------
+
+    def snapshot_path(self) -> Path:
+        return self.path.with_name(f"{self.path.stem}.snapshot{self.path.suffix or '.duckdb'}")
+
+    def publish_snapshot(self) -> Path:
+        """Copy the database to its snapshot file, atomically.
+
+        Analysts open the snapshot (read-only, for as long as they like)
+        instead of the live file, whose lock would block the writer. The copy
+        is taken while this process holds the write lock, right after a
+        checkpoint, so it is consistent; `os.replace` swaps it in, so a reader
+        sees the old snapshot or the new one, never half of one, and a session
+        that still has the old file open keeps reading it undisturbed.
+        """
+        target = self.snapshot_path()
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        with self.connect() as con:
+            con.execute("CHECKPOINT")
+            try:
+                shutil.copyfile(self.path, tmp)
+                with open(tmp, "rb+") as handle:
+                    os.fsync(handle.fileno())
+                os.replace(tmp, target)
+            except OSError as exc:
+                tmp.unlink(missing_ok=True)
+                raise StoreError(f"cannot write snapshot {target}: {exc.strerror or exc}") from exc
+        return target
 
     # -- reading ---------------------------------------------------------------
 
