@@ -37,7 +37,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 DbOption = Annotated[
     Path | None,
@@ -176,7 +176,7 @@ def _reading_store(settings: Settings, snapshot: bool) -> Store:
                 return live
         except StoreLocked:
             mtime = datetime.fromtimestamp(snap.path.stat().st_mtime).isoformat(timespec="seconds")
-            err.print(f"veille: {settings.db} is busy; reading the snapshot of {mtime}")
+            err.print(f"veille: {settings.db} is busy; reading the snapshot of {mtime}", soft_wrap=True)
             return snap
     return live
 

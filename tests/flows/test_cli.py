@@ -91,3 +91,32 @@ def test_ingest_command_end_to_end_in_a_subprocess(tmp_path: Path) -> None:
     errors = [line for line in bad.stderr.splitlines() if line.startswith("veille: error:")]
     assert len(errors) == 1 and "cannot create" in errors[0]
     assert "Traceback" not in bad.stderr
+
+
+def test_query_falls_back_to_the_snapshot_while_the_database_is_held(ingested: Path) -> None:
+    assert ingested.with_name("veille.snapshot.duckdb").exists()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, time\n"
+         f"con = duckdb.connect({str(ingested)!r})\nprint('held', flush=True)\ntime.sleep(20)"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        result = runner.invoke(
+            app, ["query", "SELECT count(*) AS n FROM articles", "--db", str(ingested),
+                  "--format", "csv"],
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        assert result.stdout.splitlines() == ["n", "5"]
+        assert "is busy; reading the snapshot" in result.stderr
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_status_reports_feeds_and_runs(ingested: Path) -> None:
+    result = runner.invoke(app, ["status", "--db", str(ingested), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == []  # files only: no feed yet
+    table = runner.invoke(app, ["status", "--db", str(ingested)])
+    assert table.exit_code == 0 and "completed" in table.stdout
