@@ -85,12 +85,13 @@ def parse_feed(
     content_type: str | None = None,
     charset: str | None = None,
 ) -> ParsedFeed:
-    """Parse RSS/Atom/RDF `data` fetched from `url` (the base for relative links).
+    """Parse RSS/Atom/RDF `data` that came from `url` (after redirects: relative links
+    are resolved against it).
 
-    `content_type` and `charset` are what the server declared (a whole
-    Content-Type header value is accepted too, as `FetchedPage` splits it):
-    feedparser weighs them against the document's own declaration (RFC 3023).
-    Raise NotAFeed when the bytes are not a feed at all.
+    `content_type` (a media type, or a whole Content-Type value) and `charset`
+    are what the server declared, as in `FetchedPage`; feedparser weighs them
+    against the document's own declaration (RFC 3023). Raise NotAFeed when the
+    bytes are not a feed at all.
     """
     warnings = []
     if len(data) > max_bytes:
@@ -108,16 +109,14 @@ def parse_feed(
     # doubling its time; entry links are joined to `url` below instead.
     headers = {"content-type": declared}
     try:
-        result = feedparser.parse(
-            io.BytesIO(data), response_headers=headers, resolve_relative_uris=True
-        )
+        result = feedparser.parse(io.BytesIO(data), response_headers=headers)
     except Exception as exc:  # feedparser's bugs become a verdict on the input
         raise NotAFeed(f"{url}: unreadable as a feed ({type(exc).__name__}: {exc})") from exc
     if not result.get("version") and not result.entries:
         raise NotAFeed(f"{url}: expected RSS or Atom, got {_what_it_is(data)}")
     if result.get("bozo"):
-        warnings.insert(0, _one_line(f"{type(result.bozo_exception).__name__}: "
-                                     f"{result.bozo_exception}"))  # fmt: skip
+        problem = result.get("bozo_exception")
+        warnings.insert(0, _one_line(f"{type(problem).__name__}: {problem}"))
     entries: list[FeedEntry] = []
     seen_keys: set[str] = set()
     seen_guids: set[str] = set()

@@ -1,9 +1,10 @@
 """One HTTP client we control, shared by the worker threads of a run.
 
 Everything a hostile or broken server can do to a crawler is bounded here:
-time (connect and read timeouts, and a deadline for the whole request checked
-while the body streams, so a body dripping one byte a second cannot hold a
-worker), memory (a cap on *decoded* bytes: we undo gzip/deflate ourselves in
+time (connect and read timeouts, and a budget for the whole request, every
+redirect hop and the body included, checked while the body streams, so a body
+dripping one byte a second cannot hold a worker; time spent queueing for a
+host slot is not charged to it), memory (a cap on *decoded* bytes: we undo gzip/deflate ourselves in
 bounded pieces, so a gzip bomb stops at the cap instead of inflating a 64 KiB
 network read into tens of megabytes), and reach (only http/https, redirects
 followed by hand so that every hop is checked: the host is resolved and
@@ -125,7 +126,7 @@ def _rebuild_error(kind, message, url, status, transient, retry_after) -> FetchE
 class FetchPolicy:
     connect_timeout: float = 5.0
     read_timeout: float = 10.0  # per read
-    total_timeout: float = 30.0  # one attempt, all redirect hops and the whole body
+    total_timeout: float = 30.0  # one attempt: all redirect hops, headers and whole body
     max_bytes: int = 5_000_000  # cap on decoded bytes
     max_redirects: int = 5
     retries: int = 2  # extra attempts, only for transient failures
@@ -170,6 +171,23 @@ class FetchedPage:
     elapsed: float  # seconds for the whole `get` call, retries included
 
 
+class _Budget:
+    """Seconds left for one attempt (`total_timeout`), spent only while a hop is on the
+    wire: waiting for a host slot or for robots.txt does not count against the page."""
+
+    def __init__(self, seconds: float) -> None:
+        self.left = seconds
+
+    @contextmanager
+    def running(self) -> Iterator[float]:
+        """The deadline of the hop about to run."""
+        started = time.monotonic()
+        try:
+            yield started + self.left
+        finally:
+            self.left -= time.monotonic() - started
+
+
 @dataclass
 class _Host:
     slots: threading.BoundedSemaphore
@@ -184,7 +202,9 @@ class Fetcher:
         self, policy: FetchPolicy = DEFAULT_POLICY, transport: httpx.BaseTransport | None = None
     ) -> None:
         self.policy = policy
-        self._allowed = tuple(ipaddress.ip_network(n, strict=False) for n in policy.allowed_networks)
+        self._allowed = tuple(
+            ipaddress.ip_network(network, strict=False) for network in policy.allowed_networks
+        )
         self._client = httpx.Client(
             transport=transport or httpx.HTTPTransport(retries=0),
             follow_redirects=False,
@@ -240,12 +260,12 @@ class Fetcher:
                 )
             return dataclasses.replace(page, elapsed=time.monotonic() - started)
 
-    # One attempt: every redirect hop, within one deadline.
+    # One attempt: every redirect hop, within one time budget.
 
     def _fetch(
         self, url: str, headers: dict[str, str], max_bytes: int, *, robots: bool
     ) -> FetchedPage:
-        deadline = time.monotonic() + self.policy.total_timeout
+        budget = _Budget(self.policy.total_timeout)
         current = _parse_url(url)
         seen = {str(current)}
         redirects = 0
@@ -253,7 +273,7 @@ class Fetcher:
             self._guard(current, url)
             if robots:
                 self._check_robots(current, url)
-            outcome = self._hop(url, current, headers, deadline, max_bytes)
+            outcome = self._hop(url, current, headers, budget, max_bytes)
             if isinstance(outcome, FetchedPage):
                 return outcome
             target = _redirect_target(current, outcome, url)
@@ -276,11 +296,11 @@ class Fetcher:
         url: str,
         current: httpx.URL,
         headers: dict[str, str],
-        deadline: float,
+        budget: _Budget,
         max_bytes: int,
     ) -> FetchedPage | str:
         """The page, or the Location of a redirect."""
-        with self._host_slot(current.host):
+        with self._host_slot(current.host), budget.running() as deadline:
             response = self._send(url, current, headers, deadline)
             try:
                 status = response.status_code

@@ -9,6 +9,7 @@ Deduplication needs the stored articles and happens in the single writer
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from collections.abc import Iterable
@@ -24,6 +25,15 @@ from extractors.records import (
     RejectReason,
 )
 from extractors.settings import Settings
+
+MAX_TITLE_CHARS = 1000
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufeff]")
+
+
+def safe_text(text: str) -> str:
+    """Text without NUL and other control characters (newlines and tabs kept):
+    they break terminals, CSV exports and some DuckDB clients."""
+    return _CONTROL.sub("", text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +81,8 @@ def extract(doc: Document, settings: Settings, timer: StageTimer | None = None) 
             date_meta, sitename = page.date, page.sitename
             page_url = page_url or (urls.canonical(page.url) if page.url else None)
     t = timer.lap("extract", t)
-    cleaned = boilerplate.clean(text, title=title or doc.title_hint)
+    known_title = title or doc.title_hint
+    cleaned = boilerplate.clean(safe_text(text), title=safe_text(known_title) if known_title else None)
     t = timer.lap("clean", t)
     lang, prob = language.detect(cleaned.body, settings.language_prefix_chars)
     t = timer.lap("language", t)
@@ -87,7 +98,7 @@ def extract(doc: Document, settings: Settings, timer: StageTimer | None = None) 
     return Extraction(
         location=doc.location,
         url=url,
-        title=cleaned.title,
+        title=cleaned.title[:MAX_TITLE_CHARS] if cleaned.title else None,
         body=cleaned.body,
         published=published,
         source=_source(doc, sitename, cleaned.source, url),

@@ -61,11 +61,13 @@ class Settings:
     user_agent: str = "Veille/0.1 (French news monitoring; respects robots.txt)"
     respect_robots: bool = True
     allow_private_networks: bool = False
+    allowed_networks: tuple[str, ...] = ()  # e.g. ("127.0.0.1/32",): trusted despite being private
     per_host_concurrency: int = 2
     per_host_delay: float = 0.5
     fetch_threads: int = 8
     max_entries_per_feed: int = 500
     max_fetch_attempts: int = 5  # runs that retry a page after transient failures
+    feed_failing_after: int = 5  # consecutive failed polls before a feed is marked failing
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with the given fields changed; `None` values are ignored."""
@@ -100,11 +102,13 @@ _SCHEMA: dict[str, dict[str, tuple[str, type]]] = {
         "user_agent": ("user_agent", str),
         "respect_robots": ("respect_robots", bool),
         "allow_private_networks": ("allow_private_networks", bool),
+        "allowed_networks": ("allowed_networks", list),
         "per_host_concurrency": ("per_host_concurrency", int),
         "per_host_delay": ("per_host_delay", float),
         "threads": ("fetch_threads", int),
         "max_entries_per_feed": ("max_entries_per_feed", int),
         "max_attempts": ("max_fetch_attempts", int),
+        "failing_after": ("feed_failing_after", int),
     },
     "schedule": {
         "interval_seconds": ("schedule_interval_seconds", int),
@@ -124,6 +128,10 @@ def _coerce(value: Any, kind: type, where: str) -> Any:
         return float(value)
     if kind is Path and isinstance(value, str):
         return Path(value)
+    if kind is list:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise SettingsError(f"{where}: expected a list of strings, got {value!r}")
+        return tuple(value)
     if kind is bool:
         if not isinstance(value, bool):
             raise SettingsError(f"{where}: expected true or false, got {value!r}")
@@ -233,6 +241,7 @@ def fetch_policy(s: Settings):  # -> extractors.fetch.FetchPolicy (imported late
         user_agent=s.user_agent,
         respect_robots=s.respect_robots,
         allow_private=s.allow_private_networks,
+        allowed_networks=tuple(s.allowed_networks),
         per_host_concurrency=s.per_host_concurrency,
         per_host_delay=s.per_host_delay,
     )

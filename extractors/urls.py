@@ -24,10 +24,10 @@ def file_uri(path: str | Path) -> str:
 
 def canonical(url: str) -> str:
     url = url.strip()
-    if url.startswith("file:"):
-        return url
+    if urlsplit(url).scheme.lower() not in ("http", "https"):
+        return url  # file:, javascript:, ...: kept as given, to be refused and recorded
     try:
-        normalised = normalize_url(url, strict=True)
+        normalised = normalize_url(url, strict=False)
     except (ValueError, AttributeError):
         normalised = url
     return normalised.split("#", 1)[0]

@@ -93,10 +93,13 @@ def poll(
         return result(FeedStatus.UNCHANGED, http_status=page.status, content_hash=digest, **validators)
     try:
         if kind == "sitemap":
-            entries, nested = parse_sitemap(page.content, url, max_entries=max_entries)
+            entries, nested = parse_sitemap(page.content, page.final_url, max_entries=max_entries)
             title, total, warning = None, len(entries), None
         else:
-            parsed = parse_feed(page.content, url, max_entries=max_entries, content_type=page.content_type)
+            parsed = parse_feed(
+                page.content, page.final_url, max_entries=max_entries,
+                content_type=page.content_type, charset=page.charset,
+            )  # fmt: skip
             entries, nested = list(parsed.entries), []
             title, total, warning = parsed.title, parsed.total_entries, parsed.bozo
     except NotAFeed as exc:

@@ -219,7 +219,7 @@ def _print_rows(columns: list[str], rows: list[tuple], format: QueryFormat) -> N
 
 STATUS_SQL = """
 SELECT f.name, f.url, f.kind, f.last_polled_at, f.last_status, f.last_http_status,
-       f.consecutive_failures, f.last_error, f.entries_seen,
+       f.consecutive_failures, f.failing, f.last_error, f.entries_seen,
        count(a.article_id) FILTER (WHERE a.ingested_at >= now() - INTERVAL 1 DAY) AS articles_day,
        count(a.article_id) FILTER (WHERE a.ingested_at >= now() - INTERVAL 7 DAY) AS articles_week,
        count(a.article_id) AS articles_total

@@ -168,7 +168,11 @@ def write_batch(settings: Settings, run_id: str, outcomes: list[Outcome]) -> Bat
 @task(name="record-polls", retries=3, retry_delay_seconds=5, cache_policy=NONE,
       retry_condition_fn=_retry_when_locked)  # fmt: skip
 def record_polls(settings: Settings, polls: list[FeedPoll]) -> None:
-    Store(settings.db, settings.lock_timeout_seconds).record_polls(polls)
+    store = Store(settings.db, settings.lock_timeout_seconds)
+    for url in store.record_polls(polls, settings.feed_failing_after):
+        get_run_logger().warning(
+            "Feed %s is failing: %d or more polls in a row failed", url, settings.feed_failing_after
+        )
 
 
 # -- the flow ----------------------------------------------------------------------
@@ -229,8 +233,12 @@ def _web_entries(
     direct += [web.WebEntry(url=u, feed_url=f) for u, f in retry]
     candidates = direct + [e for p in polled for e in p.entries]
     todo = pending_inputs(settings, [e.url for e in candidates]) if candidates else set()
-    entries: list[web.WebEntry] = [e for e in direct if e.url in todo]
-    seen = {urls.key(e.url) for e in entries}
+    entries: list[web.WebEntry] = []
+    seen: set[str] = set()
+    for e in direct:
+        if e.url in todo and urls.key(e.url) not in seen:
+            seen.add(urls.key(e.url))
+            entries.append(e)
     polls = []
     for p in polled:
         fresh = []
@@ -292,7 +300,7 @@ def _ingest_locked(
     store = Store(settings.db, settings.lock_timeout_seconds)
     tally = RunTally()
     try:
-        store.begin_run(run_id, str(flow_run.id) if flow_run.id else None)
+        store.begin_run(run_id, str(flow_run.id) if flow_run.id else None, close_stale=True)
     except StoreLocked as exc:
         logger.warning("Deferring run %s to the next one: %s", run_id, exc)
         return _summary(run_id, tally, settings, "deferred", str(exc))

@@ -103,6 +103,10 @@ MIGRATIONS: list[str] = [
         last_new_entries INTEGER
     );
     """,
+    # 3: a feed that keeps failing is marked, so status and queries can single it out
+    """
+    ALTER TABLE feeds ADD COLUMN failing BOOLEAN NOT NULL DEFAULT false;
+    """,
 ]
 
 LATEST = len(MIGRATIONS)

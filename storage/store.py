@@ -150,8 +150,16 @@ class Store:
 
     # -- runs ----------------------------------------------------------------
 
-    def begin_run(self, run_id: str, flow_run_id: str | None) -> None:
+    def begin_run(self, run_id: str, flow_run_id: str | None, close_stale: bool = False) -> None:
+        """Record the start of a run. With `close_stale` (the caller holds the
+        run lock, so no other run is alive) runs still marked running were
+        killed: they become `crashed`."""
         with self.connect() as con:
+            if close_stale:
+                con.execute(
+                    "UPDATE runs SET status = 'crashed', finished_at = ? WHERE status = 'running'",
+                    [datetime.now(UTC)],
+                )
             con.execute(
                 "INSERT INTO runs (run_id, flow_run_id, started_at, status) "
                 "VALUES (?, ?, ?, 'running') ON CONFLICT DO NOTHING",
@@ -393,11 +401,14 @@ class Store:
             ).fetchall()
         return {r[0]: FeedState(*r) for r in rows}
 
-    def record_polls(self, polls: Sequence[FeedPoll]) -> None:
-        """Upsert each feed's polling state. A failure keeps the previous
-        validators (ETag, Last-Modified) so the next poll stays conditional."""
+    def record_polls(self, polls: Sequence[FeedPoll], failing_after: int = 5) -> list[str]:
+        """Upsert each feed's polling state; return the feeds that are failing.
+
+        A failure keeps the previous validators (ETag, Last-Modified) so the
+        next poll stays conditional. A feed is marked `failing` once it has
+        failed `failing_after` times in a row, until it succeeds again."""
         if not polls:
-            return
+            return []
         now = datetime.now(UTC)
         with self.connect() as con:
             con.begin()
@@ -427,15 +438,23 @@ class Store:
                             ELSE 0 END,
                         entries_seen = f.entries_seen + excluded.last_new_entries,
                         last_entries = excluded.last_entries,
-                        last_new_entries = excluded.last_new_entries
+                        last_new_entries = excluded.last_new_entries,
+                        failing = CASE WHEN $17 THEN f.consecutive_failures + 1 >= $18
+                            ELSE false END
                     """,
                     [
                         p.url, p.name, p.kind, p.title, p.etag, p.last_modified, p.content_hash,
                         now, None if failed else now, p.status.value, p.http_status, p.error,
                         1 if failed else 0, p.new_entries, p.entries, p.new_entries, failed,
+                        failing_after,
                     ],
                 )  # fmt: skip
+            failing = con.execute(
+                "SELECT url FROM feeds WHERE failing AND url IN (SELECT unnest(?))",
+                [[p.url for p in polls]],
+            ).fetchall()
             con.commit()
+        return [r[0] for r in failing]
 
     # -- snapshot --------------------------------------------------------------
 

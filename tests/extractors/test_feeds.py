@@ -47,15 +47,16 @@ def everything(feed: ParsedFeed) -> str:
 
 
 class Bounded:
-    """Wall time and Python heap peak of the block."""
+    """CPU time (not wall time: other processes may share the machine) and Python heap
+    peak of the block."""
 
     def __enter__(self) -> Bounded:
         tracemalloc.start()
-        self.started = time.monotonic()
+        self.started = time.process_time()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self.seconds = time.monotonic() - self.started
+        self.seconds = time.process_time() - self.started
         self.peak_mb = tracemalloc.get_traced_memory()[1] / 1e6
         tracemalloc.stop()
 
@@ -82,7 +83,8 @@ def test_rss_2():
         "<link>https://www.lemonde.fr/planete/article/2024/03/01/secheresse.html?utm_source=rss"
         "</link><guid isPermaLink='false'>lm-1</guid>"
         "<pubDate>Fri, 01 Mar 2024 10:00:00 +0100</pubDate>"
-        "<description>&lt;p&gt;Les nappes &lt;b&gt;baissent&lt;/b&gt;&lt;/p&gt;</description></item>"
+        "<description>&lt;p&gt;Les nappes &lt;b&gt;baissent&lt;/b&gt;&lt;/p&gt;</description>"
+        "</item>"
         "<item><title>Lien relatif</title><link>/planete/article/relatif.html</link></item>"
     )
     feed = parse_feed(data, FEED_URL)
@@ -320,9 +322,9 @@ def test_links_that_are_not_http_are_dropped():
 
 def test_entries_are_capped_but_counted():
     items = "".join(f"<item><link>https://e.fr/{i}</link></item>" for i in range(50_000))
-    started = time.monotonic()
+    started = time.process_time()
     feed = parse_feed(rss(items), FEED_URL, max_entries=100)
-    assert time.monotonic() - started < 20
+    assert time.process_time() - started < 20
     assert feed.total_entries == 50_000
     assert len(feed.entries) == 100
     assert feed.entries[-1].url == "https://e.fr/99"
@@ -331,9 +333,9 @@ def test_entries_are_capped_but_counted():
 def test_nul_bytes_and_a_huge_title_are_cleaned_and_capped():
     title = "Ti\x00tre\x01 " + "x" * 2_000_000
     data = rss(item("https://a.fr/1", title=title), channel_title="Le\x00 Monde")
-    started = time.monotonic()
+    started = time.process_time()
     feed = parse_feed(data, FEED_URL)
-    assert time.monotonic() - started < 10
+    assert time.process_time() - started < 10
     (entry,) = feed.entries
     assert entry.title is not None and len(entry.title) <= 1000
     assert entry.title.startswith("Titre x")
@@ -368,7 +370,9 @@ def test_feedparser_corpus_never_crashes(path: Path | None):
         pytest.skip(f"{CORPUS} is absent")
     data = path.read_bytes()
     try:
-        feed = parse_feed(data, "http://example.org/feed", content_type=_declared_content_type(data))
+        feed = parse_feed(
+            data, "http://example.org/feed", content_type=_declared_content_type(data)
+        )
     except NotAFeed as exc:
         assert str(exc)
         return

@@ -44,6 +44,21 @@ def fetch(url: str, policy: FetchPolicy = LOCAL, **kwargs) -> FetchedPage:
         return fetcher.get(url, **kwargs)
 
 
+def concurrently(count: int, task) -> list:
+    """Run `task` in `count` threads at once; their results (None for a thread that failed)."""
+    results: list = [None] * count
+
+    def run(i: int) -> None:
+        results[i] = task()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    return results
+
+
 def failure(url: str, policy: FetchPolicy = ONE_SHOT) -> FetchError:
     with pytest.raises(FetchError) as caught:
         fetch(url, policy)
@@ -388,16 +403,8 @@ def test_robots_fetched_once_by_concurrent_workers(local_server: LocalServer):
     local_server.add("/robots.txt", Reply(body=ROBOTS, delay=0.3))
     local_server.route("/page", b"ok")
     policy = replace(LOCAL, respect_robots=True, per_host_concurrency=4)
-    results: list[bytes] = []
     with Fetcher(policy) as fetcher:
-        threads = [
-            threading.Thread(target=lambda: results.append(fetcher.get(local_server.url("/page")).content))
-            for _ in range(4)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(10)
+        results = concurrently(4, lambda: fetcher.get(local_server.url("/page")).content)
     assert results == [b"ok"] * 4
     assert local_server.hits("/robots.txt") == 1
 
@@ -406,18 +413,19 @@ def test_per_host_concurrency_and_delay(local_server: LocalServer):
     local_server.add("/slow", Reply(body=b"ok", delay=0.2))
     policy = replace(LOCAL, per_host_concurrency=1, per_host_delay=0.1)
     with Fetcher(policy) as fetcher:
-        threads = [
-            threading.Thread(target=fetcher.get, args=(local_server.url("/slow"),))
-            for _ in range(3)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(10)
+        concurrently(3, lambda: fetcher.get(local_server.url("/slow")))
     times = sorted(r.at for r in local_server.requests)
     assert len(times) == 3
     # One at a time: each request starts after the previous answer (0.2 s) was read.
     assert all(b - a >= 0.2 for a, b in zip(times, times[1:], strict=False))
+
+
+def test_waiting_for_a_host_slot_does_not_use_the_time_budget(local_server: LocalServer):
+    local_server.add("/slow", Reply(body=b"ok", delay=0.5))
+    policy = replace(ONE_SHOT, per_host_concurrency=1, total_timeout=1.5, read_timeout=1.0)
+    with Fetcher(policy) as fetcher:
+        results = concurrently(4, lambda: fetcher.get(local_server.url("/slow")).content)
+    assert results == [b"ok"] * 4  # the last one queued ~1.5 s before its turn
 
 
 # Conditional GET
