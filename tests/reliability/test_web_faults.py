@@ -9,7 +9,7 @@ import pytest
 from extractors.settings import Feed, Settings
 from storage.store import Store
 from tests.support.pages import ARTICLES, journal_page, rss
-from tests.support.server import LocalServer, Reply
+from tests.support.server import Reply
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
