@@ -323,18 +323,20 @@ def _ingest_locked(
         logger.info("Run %s: %d files, %d feeds/sitemaps, %d new pages",
                     run_id, len(refs), len(polls), len(entries))  # fmt: skip
         with _api_url_for_workers():
-            for batch in _chunks(refs, settings.batch_size):
-                todo = pending_inputs(settings, [r.location for r in batch])
-                pending = [r for r in batch if r.location in todo]
-                skipped = len(batch) - len(pending)
-                _emit("advance", skipped)
-                _run_batch(pending, settings, run_id, tally, skipped)
+            todo = pending_inputs(settings, [r.location for r in refs]) if refs else set()
+            pending = [r for r in refs if r.location in todo]
+            skipped = len(refs) - len(pending)
+            tally.inputs += skipped
+            tally.skipped += skipped
+            _emit("advance", skipped)
+            for batch in _chunks(pending, settings.batch_size):
+                _run_batch(batch, settings, run_id, tally)
             for batch in _chunks(entries, settings.batch_size):
                 fetched = fetch_pages(fetcher, batch, settings.fetch_threads)
                 docs = [d for d in fetched if isinstance(d, Document)]
                 failed = [d for d in fetched if not isinstance(d, Document)]
                 _emit("advance", len(failed))
-                _run_batch(docs, settings, run_id, tally, 0, failed)
+                _run_batch(docs, settings, run_id, tally, failed)
     except StoreLocked as exc:
         status, error = "interrupted", str(exc)
         logger.warning("Run %s stopped, the rest is left for the next run: %s", run_id, exc)
@@ -348,7 +350,10 @@ def _ingest_locked(
         "Run %s: %d stored, %d duplicates, %d rejected, %d skipped",
         run_id, tally.stored, tally.duplicates, tally.rejected, tally.skipped,
     )  # fmt: skip
-    if settings.publish_snapshot and status == "completed":
+    changed = tally.stored + tally.duplicates + tally.rejected > 0
+    if settings.publish_snapshot and status == "completed" and (
+        changed or not store.snapshot_path().exists()
+    ):
         try:
             logger.info("Snapshot for analysts: %s", store.publish_snapshot())
         except StoreLocked as exc:
@@ -382,18 +387,18 @@ def _run_batch(
     settings: Settings,
     run_id: str,
     tally: RunTally,
-    skipped: int,
     already: list[Outcome] | None = None,
 ) -> None:
     results = _judge(items, settings) if items else []
     outcomes = list(already or []) + [o for r in results for o in r.outcomes]
+    if not outcomes:
+        return
     for r in results:
         tally.stage_seconds.update(r.seconds)
     t = time.perf_counter()
     report = write_batch(settings, run_id, outcomes)
     tally.stage_seconds["write"] += time.perf_counter() - t
-    tally.inputs += skipped + len(outcomes)
-    tally.skipped += skipped
+    tally.inputs += len(outcomes)
     tally.add(report)
 
 
