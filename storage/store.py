@@ -588,23 +588,23 @@ class _Deduper:
         return dup(best[1], DuplicateKind.NEAR, best[0]) if best else None
 
     def _band_matches(self, cand_bands: list[list[int]]) -> dict[int, set[str]]:
-        idx, band_ids, buckets = [], [], []
+        """Stored articles sharing an LSH bucket with each candidate.
+
+        A bucket hashes the band number with its rows, so matching on the
+        bucket alone is matching on (band, bucket): a single-column semi-join,
+        whose cost barely grows with the number of stored articles."""
+        wanted: dict[int, list[int]] = {}
         for i, bands in enumerate(cand_bands):
-            for band, bucket in enumerate(bands):
-                idx.append(i)
-                band_ids.append(band)
-                buckets.append(bucket)
+            for bucket in bands:
+                wanted.setdefault(bucket, []).append(i)
         rows = self.con.execute(
-            """
-            WITH q AS (SELECT unnest($1::INTEGER[]) AS i, unnest($2::SMALLINT[]) AS band,
-                              unnest($3::BIGINT[]) AS bucket)
-            SELECT DISTINCT q.i, b.article_id FROM q JOIN minhash_bands b USING (band, bucket)
-            """,
-            [idx, band_ids, buckets],
+            "SELECT bucket, article_id FROM minhash_bands WHERE bucket IN (SELECT unnest(?::BIGINT[]))",
+            [list(wanted)],
         ).fetchall()
         out: dict[int, set[str]] = {}
-        for i, aid in rows:
-            out.setdefault(i, set()).add(aid)
+        for bucket, aid in rows:
+            for i in wanted[bucket]:
+                out.setdefault(i, set()).add(aid)
         return out
 
     def _signatures(self, ids: set[str]) -> dict[str, Sequence[int]]:
