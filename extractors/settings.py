@@ -44,6 +44,7 @@ class Settings:
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     language: str = "fr"
     language_prefix_chars: int = 1000
+    fast_extraction: bool = False  # skip trafilatura's fallback extractors: faster, less recall
     topic_profile: Path | None = None
     near_duplicate_threshold: float = 0.6
     schedule_interval_seconds: int = 900
@@ -89,6 +90,7 @@ _SCHEMA: dict[str, dict[str, tuple[str, type]]] = {
         "workers": ("workers", int),
         "language": ("language", str),
         "language_prefix_chars": ("language_prefix_chars", int),
+        "fast_extraction": ("fast_extraction", bool),
         "near_duplicate_threshold": ("near_duplicate_threshold", float),
     },
     "topic": {"profile": ("topic_profile", Path)},
