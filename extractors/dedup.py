@@ -38,8 +38,15 @@ class Fingerprint:
     minhash: tuple[int, ...]
 
 
+_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=_SEED)  # permutations drawn once, not per article
+
+
+def _hash(tokens: Sequence[str]) -> str:
+    return hashlib.sha256(" ".join(tokens).encode("utf-8")).hexdigest()
+
+
 def content_hash(text: str) -> str:
-    return hashlib.sha256(" ".join(words(text)).encode("utf-8")).hexdigest()
+    return _hash(words(text))
 
 
 def shingles(tokens: Sequence[str], size: int = SHINGLE) -> set[bytes]:
@@ -48,14 +55,20 @@ def shingles(tokens: Sequence[str], size: int = SHINGLE) -> set[bytes]:
     return {" ".join(tokens[i : i + size]).encode("utf-8") for i in range(len(tokens) - size + 1)}
 
 
+def _minhash(tokens: Sequence[str]) -> tuple[int, ...]:
+    m = MinHash(num_perm=NUM_PERM, seed=_SEED, permutations=_TEMPLATE.permutations,
+                scheme=_TEMPLATE.scheme)  # fmt: skip
+    m.update_batch(list(shingles(tokens)))
+    return tuple(m.hashvalues.tolist())
+
+
 def minhash(text: str) -> tuple[int, ...]:
-    m = MinHash(num_perm=NUM_PERM, seed=_SEED)
-    m.update_batch(list(shingles(words(text))))
-    return tuple(int(v) for v in m.hashvalues)
+    return _minhash(words(text))
 
 
 def fingerprint(text: str) -> Fingerprint:
-    return Fingerprint(content_hash(text), minhash(text))
+    tokens = words(text)
+    return Fingerprint(_hash(tokens), _minhash(tokens))
 
 
 def bands(signature: Sequence[int]) -> list[int]:

@@ -4,26 +4,99 @@ Comments are excluded; the text then goes through the same French cleaning
 rules as plain text (`extractors.boilerplate`), which catch what trafilatura
 keeps from the article's surroundings ("Lire aussi", share bars, credits).
 
+Metadata (title, site name, date, canonical link) is read from the page's
+head and JSON-LD first: news pages declare it there, and reading it costs a
+tenth of a millisecond, where trafilatura's own metadata pass (which walks
+every link of the page) costs about as much as the extraction. Only a page
+that declares no date falls back to htmldate's search.
+
 The title loses the site name pages append to it ("… | Le Site"), so that the
 headline repeated at the top of the text is recognised and taken out of the body.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
 
 import trafilatura
+from htmldate import find_date
+from lxml.html import HtmlElement
+from trafilatura.utils import load_html
 
 from extractors.boilerplate import strip_site_name
+
+_META = {
+    "title": ("og:title", "twitter:title", "dc.title"),
+    "sitename": ("og:site_name", "application-name"),
+    "date": ("article:published_time", "og:article:published_time", "datepublished",
+             "date", "pubdate", "publishdate", "dc.date", "dc.date.issued", "dcterms.created",
+             "sailthru.date", "parsely-pub-date"),  # fmt: skip
+    "url": ("og:url",),
+}
 
 
 @dataclass(frozen=True, slots=True)
 class PageText:
     text: str
     title: str | None
-    date: str | None  # ISO date as htmldate found it, unparsed
+    date: str | None  # as the page declares it, unparsed
     sitename: str | None
     url: str | None  # the page's own canonical link, if it declares one
+
+
+def _json_ld(tree: HtmlElement) -> dict[str, str]:
+    found: dict[str, str] = {}
+
+    def visit(node: Any) -> None:
+        if isinstance(node, list):
+            for item in node:
+                visit(item)
+        elif isinstance(node, dict):
+            if "@graph" in node:
+                visit(node["@graph"])
+            publisher = node.get("publisher")
+            if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
+                found.setdefault("sitename", publisher["name"])
+            for key, field in (("datePublished", "date"), ("headline", "title")):
+                if isinstance(node.get(key), str):
+                    found.setdefault(field, node[key])
+
+    for script in tree.xpath('//script[@type="application/ld+json"]'):
+        try:
+            visit(json.loads(script.text or ""))
+        except (ValueError, RecursionError):
+            continue
+    return found
+
+
+def head_metadata(tree: HtmlElement) -> dict[str, str]:
+    """Title, site name, date and canonical URL as the page declares them."""
+    meta: dict[str, str] = {}
+    for element in tree.xpath("//meta[@content]"):
+        name = (element.get("property") or element.get("name") or element.get("itemprop") or "")
+        name = name.strip().lower()
+        content = element.get("content", "").strip()
+        if not content:
+            continue
+        for field, names in _META.items():
+            if name in names and field not in meta:
+                meta[field] = content
+    for field, value in _json_ld(tree).items():
+        meta.setdefault(field, value)
+    if "url" not in meta:
+        canonical = tree.xpath('//link[@rel="canonical"]/@href')
+        if canonical:
+            meta["url"] = canonical[0].strip()
+    if "title" not in meta:
+        title = tree.findtext(".//title") or ""
+        h1 = tree.xpath("//h1")
+        meta_title = title.strip() or (h1[0].text_content().strip() if h1 else "")
+        if meta_title:
+            meta["title"] = " ".join(meta_title.split())
+    return meta
 
 
 def extract(html: str, url: str | None = None, fast: bool = False) -> PageText | None:
@@ -33,10 +106,17 @@ def extract(html: str, url: str | None = None, fast: bool = False) -> PageText |
     about a quarter less time per page, at the cost of recall on pages whose
     main text the first pass misses (on the shared French corpus, F1 0.961
     -> 0.940, recall 0.961 -> 0.921)."""
+    tree = load_html(html)
+    if tree is None:
+        return None
+    meta = head_metadata(tree)
+    date = meta.get("date")
+    if not date:
+        date = find_date(tree, extensive_search=True, original_date=True) or None
     doc = trafilatura.bare_extraction(
-        html,
+        tree,
         url=url,
-        with_metadata=True,
+        with_metadata=False,
         include_comments=False,
         include_tables=True,
         include_images=False,
@@ -45,10 +125,12 @@ def extract(html: str, url: str | None = None, fast: bool = False) -> PageText |
     )
     if doc is None or not (doc.text or "").strip():
         return None
+    title = meta.get("title")
+    host = urlsplit(meta.get("url") or url or "").hostname
     return PageText(
         text=doc.text,
-        title=strip_site_name(doc.title, [doc.sitename, doc.hostname]) if doc.title else None,
-        date=doc.date or None,
-        sitename=doc.sitename or None,
-        url=doc.url or None,
+        title=strip_site_name(title, [meta.get("sitename"), host]) if title else None,
+        date=date,
+        sitename=meta.get("sitename"),
+        url=meta.get("url"),
     )

@@ -73,6 +73,14 @@ def _settings(config: Path | None, db: Path | None, **overrides: Any) -> Setting
         raise fail(str(exc), 2) from exc
 
 
+def _prefect_defaults() -> None:
+    """Environment defaults for Prefect, set before it is imported; the user's own win.
+    No analytics (no internet here, nor at many users' sites), and time for the
+    temporary server to start on a busy machine (Prefect's default is 20 s)."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
@@ -111,8 +119,7 @@ def ingest(
     if not (paths or sources or url):
         raise fail("nothing to ingest: name files, --feed, --url or --sitemap, "
                    "or a --config listing [[feeds]]", 2)  # fmt: skip
-    # No internet here or at most users' sites: Prefect's server must not try to phone home.
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    _prefect_defaults()
     from flows.ingest import progress_hook, run_ingest  # Prefect import is slow: only here
 
     bar = Progress(
@@ -319,7 +326,7 @@ def serve(
         Store(settings.db, settings.lock_timeout_seconds).ensure()
     except StoreError as exc:
         raise fail(str(exc)) from exc
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    _prefect_defaults()
     from flows.service import prefect_api
     from flows.service import serve as serve_deployments
 

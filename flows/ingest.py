@@ -10,6 +10,7 @@ since an input counts as done only once its outcome is committed.
 
 from __future__ import annotations
 
+import math
 import os
 import time
 import uuid
@@ -204,19 +205,25 @@ def _api_url_for_workers() -> Iterator[None]:
         os.environ.pop("PREFECT_API_URL", None)
 
 
-def _judge(items: list[InputRef | Document], settings: Settings) -> list[ChunkResult]:
-    chunks = list(_chunks(items, settings.chunk_size))
-    results = []
+Submitted = list[tuple[list[Any], "PrefectFuture[ChunkResult] | ChunkResult"]]
+
+
+def _submit(items: list[InputRef | Document], settings: Settings) -> Submitted:
+    """Start judging a batch: chunks go to the worker processes (about two per
+    worker, so that a slow chunk does not leave a worker idle for long, and
+    few enough that Prefect's per-task cost stays small). With one worker or
+    one chunk, the work is done here and now."""
+    size = max(settings.chunk_size, math.ceil(len(items) / (2 * settings.workers)))
+    chunks = list(_chunks(items, size))
     if len(chunks) <= 1 or settings.workers == 1:
-        for chunk in chunks:
-            results.append(process_chunk(chunk, settings))
-            _emit("advance", len(chunk))
-        return results
-    futures: list[PrefectFuture[ChunkResult]] = [
-        process_chunk.submit(chunk, settings) for chunk in chunks
-    ]
-    for chunk, future in zip(chunks, futures, strict=True):
-        results.append(future.result())
+        return [(chunk, process_chunk(chunk, settings)) for chunk in chunks]
+    return [(chunk, process_chunk.submit(chunk, settings)) for chunk in chunks]
+
+
+def _collect(submitted: Submitted) -> list[ChunkResult]:
+    results = []
+    for chunk, pending in submitted:
+        results.append(pending if isinstance(pending, ChunkResult) else pending.result())
         _emit("advance", len(chunk))
     return results
 
@@ -329,14 +336,20 @@ def _ingest_locked(
             tally.inputs += skipped
             tally.skipped += skipped
             _emit("advance", skipped)
-            for batch in _chunks(pending, settings.batch_size):
-                _run_batch(batch, settings, run_id, tally)
+            # the workers judge batch k+1 while this process writes batch k
+            batches = list(_chunks(pending, settings.batch_size))
+            inflight = _submit(batches[0], settings) if batches else []
+            for k in range(len(batches)):
+                results = _collect(inflight)
+                inflight = _submit(batches[k + 1], settings) if k + 1 < len(batches) else []
+                _record(results, settings, run_id, tally)
             for batch in _chunks(entries, settings.batch_size):
                 fetched = fetch_pages(fetcher, batch, settings.fetch_threads)
                 docs = [d for d in fetched if isinstance(d, Document)]
                 failed = [d for d in fetched if not isinstance(d, Document)]
                 _emit("advance", len(failed))
-                _run_batch(docs, settings, run_id, tally, failed)
+                _record(_collect(_submit(docs, settings)) if docs else [], settings, run_id, tally,
+                        failed)  # fmt: skip
     except StoreLocked as exc:
         status, error = "interrupted", str(exc)
         logger.warning("Run %s stopped, the rest is left for the next run: %s", run_id, exc)
@@ -382,14 +395,14 @@ def _summary(
     }
 
 
-def _run_batch(
-    items: list[InputRef | Document],
+def _record(
+    results: list[ChunkResult],
     settings: Settings,
     run_id: str,
     tally: RunTally,
     already: list[Outcome] | None = None,
 ) -> None:
-    results = _judge(items, settings) if items else []
+    """Write one batch's outcomes (the single writer)."""
     outcomes = list(already or []) + [o for r in results for o in r.outcomes]
     if not outcomes:
         return
