@@ -26,6 +26,7 @@ import httpx
 from prefect import serve as prefect_serve
 from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
 from prefect.deployments.runner import EntrypointType, RunnerDeployment
+from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from extractors.settings import Feed, Settings
 from flows.ingest import ingest
@@ -128,6 +129,18 @@ def _healthy(api_url: str) -> bool:
 
 
 @contextmanager
+def _use_api(url: str) -> Iterator[str]:
+    """Point this process (Prefect's settings are already loaded) and the flow
+    run processes it starts (they inherit the environment) at `url`."""
+    os.environ["PREFECT_API_URL"] = url
+    try:
+        with temporary_settings(updates={PREFECT_API_URL: url}):
+            yield url
+    finally:
+        os.environ.pop("PREFECT_API_URL", None)
+
+
+@contextmanager
 def prefect_api(log: Any = print, startup_timeout: float = 90.0) -> Iterator[str]:
     """The Prefect server to use: PREFECT_API_URL, else a local server on
     127.0.0.1:4200, started here (and stopped on exit) if none is running."""
@@ -135,8 +148,8 @@ def prefect_api(log: Any = print, startup_timeout: float = 90.0) -> Iterator[str
         yield os.environ["PREFECT_API_URL"]
         return
     if _healthy(LOCAL_API):
-        os.environ["PREFECT_API_URL"] = LOCAL_API
-        yield LOCAL_API
+        with _use_api(LOCAL_API) as url:
+            yield url
         return
     prefect = shutil.which("prefect") or str(Path(sys.executable).with_name("prefect"))
     log(f"Starting a local Prefect server on {LOCAL_API} (UI: http://127.0.0.1:4200)")
@@ -151,10 +164,9 @@ def prefect_api(log: Any = print, startup_timeout: float = 90.0) -> Iterator[str
             if server.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("the local Prefect server did not start (is port 4200 free?)")
             time.sleep(0.5)
-        os.environ["PREFECT_API_URL"] = LOCAL_API
-        yield LOCAL_API
+        with _use_api(LOCAL_API) as url:
+            yield url
     finally:
-        os.environ.pop("PREFECT_API_URL", None)
         server.terminate()
         try:
             server.wait(timeout=20)
