@@ -20,8 +20,9 @@ install: $(STAMP) ## create .venv with the `veille` command (pinned dependencies
 
 run: install ## ingest seeds/ into data/veille.duckdb and show a sample
 	$(BIN)/veille ingest seeds
-	$(BIN)/veille query "SELECT title, source, published_at::DATE AS published, date_precision, \
-		round(topic_score, 1) AS score, word_count FROM articles ORDER BY ingested_at, url"
+	$(BIN)/veille query "SELECT left(coalesce(title, left(body, 40) || '…'), 40) AS article, \
+		source, published_date AS published, date_precision AS prec, word_count AS words \
+		FROM articles ORDER BY url"
 
 test: install ## run the test suite
 	$(BIN)/pytest -q -m "not slow"
