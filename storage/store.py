@@ -42,7 +42,7 @@ from extractors.records import (
 from storage.schema import LATEST, MIGRATIONS
 
 RETRYABLE = tuple(r.value for r in RejectReason if r.retryable)
-_LOCK_HOLDER = re.compile(r"Conflicting lock is held in (.+?)(?:\. See|$)", re.S)
+_LOCK_HOLDER = re.compile(r"Conflicting lock is held in (.+?)(?:\. See|\. However|$)", re.S)
 
 
 class StoreError(Exception):

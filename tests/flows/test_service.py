@@ -155,11 +155,13 @@ def test_serve_runs_on_schedule_while_an_analyst_holds_the_database(tmp_path: Pa
               and finished(3), 120, "the articles held back")  # fmt: skip
         all_runs = finished(3)
         states = [r["state_type"] for r in all_runs]
+        print(f"scheduled runs: {len(all_runs)} finished, states {states}")
         assert set(states) == {"COMPLETED"}, states
         assert any(r["start_time"] and r["start_time"] > _iso(held_from) for r in all_runs)
         logs = httpx.post(f"{api}/logs/filter", json={"limit": 200, "offset": 0}, timeout=10).json()
         deferred = [x["message"] for x in logs if x["message"].startswith("Deferring run")]
         assert deferred and "locked by" in deferred[0], [x["message"] for x in logs][-20:]
+        print("deferred:", deferred[0])
         deps = httpx.post(f"{api}/deployments/filter", json={"limit": 10, "offset": 0},
                           timeout=10).json()  # fmt: skip
         assert [d["name"] for d in deps] == ["feeds-default"]
