@@ -71,8 +71,10 @@ class Settings:
     feed_failing_after: int = 5  # consecutive failed polls before a feed is marked failing
 
     def replace(self, **changes: Any) -> Settings:
-        """A copy with the given fields changed; `None` values are ignored."""
-        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+        """A copy with the given fields changed (`None` values are ignored), validated."""
+        updated = dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+        _validate(updated, "settings")
+        return updated
 
 
 # TOML section -> {key: (Settings field, type)}

@@ -63,3 +63,8 @@ def test_settings_layers_and_unknown_keys(tmp_path: Path) -> None:
     cfg.write_text("[ingest]\nworkers = 'two'\n")
     with pytest.raises(settings.SettingsError, match="ingest.workers: expected int"):
         settings.load(cfg, environ={})
+
+
+def test_overrides_are_validated_too() -> None:
+    with pytest.raises(settings.SettingsError, match="workers must be positive"):
+        settings.Settings().replace(workers=0)
