@@ -80,6 +80,7 @@ from benchmarks.procs import TreeSampler, TreeUsage, mb, rss_bytes, tree
 HERE = Path(__file__).resolve().parent
 STAGES = ("read", "extract", "clean", "language", "topic", "fingerprint")
 CLI_TIMEOUT = 1800  # seconds; a hung run must not hang `make bench`
+LINGER_TIMEOUT = 10.0  # seconds a run's processes may outlive it before they are stopped
 SERVER_STARTUP_TIMEOUT = 120  # seconds for `prefect server start` to answer /api/health
 REAL_CORPUS = HERE.parent.parent / "shared" / "corpus" / "extraction"  # as extraction_score.py
 CALIBRATION_TOLERANCE = 0.15  # generated vs real bare-extraction cost per page
@@ -164,6 +165,15 @@ def _cmdline(pid: int) -> str:
     for prefix in (str(HERE.parent / ".venv" / "bin") + "/", str(Path(sys.executable).parent) + "/"):
         cmd = cmd.replace(prefix, "")
     return cmd[:160]
+
+
+def wait_group_empty(pgid: int, timeout: float) -> float:
+    """Seconds until process group `pgid` has no live process left (at most
+    `timeout`): how long what a run started outlives it."""
+    t = time.perf_counter()
+    while _group_members(pgid) and time.perf_counter() - t < timeout:
+        time.sleep(0.05)
+    return time.perf_counter() - t
 
 
 def _group_members(pgid: int) -> list[int]:
@@ -275,6 +285,7 @@ class CliRun:
     writes: list[float] = field(default_factory=list)  # seconds of each write-batch task
     chunks: list[float] = field(default_factory=list)  # seconds of each process-chunk task
     left_behind: list[str] = field(default_factory=list)  # still running after it exited (stopped)
+    linger: float = 0.0  # seconds its other processes outlived it
 
     @property
     def pages_per_second(self) -> float:
@@ -336,18 +347,23 @@ def run_cli(label: str, corpus: Path, pages: int, db: Path, prefect_home: Path, 
                                 start_new_session=True)  # fmt: skip
         sampler = TreeSampler(proc.pid, extra_roots=(server.proc.pid,) if server else ())
         sampler.start()
+        rc: int | None = None
         try:
-            rc: int | None = proc.wait(timeout=CLI_TIMEOUT)
+            rc = proc.wait(timeout=CLI_TIMEOUT)
         except subprocess.TimeoutExpired:
             rc = None
         finally:
             wall = time.perf_counter() - t0
             ended_wall = time.time()
             usage = sampler.stop()
+            linger = wait_group_empty(proc.pid, LINGER_TIMEOUT) if rc is not None else 0.0
             left = stop_group(proc, grace=5)  # a timeout, an interrupt, or stragglers
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if left:
-        log(f"[{mode}: {label}] still running after the run ended, stopped: {'; '.join(left)}")
+        log(f"[{mode}: {label}] still running {LINGER_TIMEOUT:.0f} s after the run ended, stopped: "
+            f"{'; '.join(left)}")  # fmt: skip
+    elif linger >= 0.5:
+        log(f"[{mode}: {label}] its processes outlived it by {linger:.1f} s")
     if rc != 0:
         why = f"timed out after {CLI_TIMEOUT}s" if rc is None else f"exited with status {rc}"
         raise BenchError(
@@ -362,7 +378,7 @@ def run_cli(label: str, corpus: Path, pages: int, db: Path, prefect_home: Path, 
     log(f"[{mode}: {label}] {wall:.1f} s, peak RSS {mb(usage.rss_bytes)}, "
         f"stored {run.get('stored')} / skipped {run.get('skipped')} of {pages}")  # fmt: skip
     return CliRun(label, mode, pages, wall, cpu, usage, run, stages, rejects, duplicates, timeline,
-                  writes, chunks, left)  # fmt: skip
+                  writes, chunks, left, linger)  # fmt: skip
 
 
 def read_run(db: Path) -> tuple[dict[str, Any], dict[str, int], dict[str, int]]:
@@ -908,8 +924,13 @@ def report(r: Results) -> str:
     left = [f"{x.mode} {x.label}: `{'`, `'.join(x.left_behind)}`" for m in r.modes for x in m.runs
             if x.left_behind]  # fmt: skip
     if left:
-        lines += ["", "Processes of a run still running after `veille ingest` exited (stopped by the "
-                  "benchmark): " + "; ".join(left) + "."]  # fmt: skip
+        lines += ["", f"Processes of a run still running {LINGER_TIMEOUT:.0f} s after `veille ingest` "
+                  "exited (stopped by the benchmark): " + "; ".join(left) + "."]  # fmt: skip
+    lingered = [f"{x.mode} {x.label} {x.linger:.1f} s" for m in r.modes for x in m.runs
+                if not x.left_behind and x.linger >= 0.5]  # fmt: skip
+    if lingered:
+        lines += ["", "Processes that outlived `veille ingest` and exited on their own: "
+                  + ", ".join(lingered) + "."]  # fmt: skip
 
     if r.lookups is not None:
         lk = r.lookups
