@@ -240,20 +240,22 @@ def _web_entries(
     direct += [web.WebEntry(url=u, feed_url=f) for u, f in retry]
     candidates = direct + [e for p in polled for e in p.entries]
     todo = pending_inputs(settings, [e.url for e in candidates]) if candidates else set()
-    entries: list[web.WebEntry] = []
     seen: set[str] = set()
-    for e in direct:
-        if e.url in todo and urls.key(e.url) not in seen:
-            seen.add(urls.key(e.url))
-            entries.append(e)
-    polls = []
-    for p in polled:
-        fresh = []
-        for e in p.entries:
+
+    def new(items: list[web.WebEntry]) -> list[web.WebEntry]:
+        """The items still to fetch, each URL once across the run's inputs."""
+        taken = []
+        for e in items:
             k = urls.key(e.url)
             if e.url in todo and k not in seen:
                 seen.add(k)
-                fresh.append(e)
+                taken.append(e)
+        return taken
+
+    entries = new(direct)
+    polls = []
+    for p in polled:
+        fresh = new(p.entries)
         poll = p.poll
         if len(fresh) > settings.max_entries_per_feed:
             # Take the first ones now; forget the validators so the next poll
