@@ -974,7 +974,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--workers", type=int, default=None, help="passed to `veille ingest`")
     p.add_argument("--config", type=Path, default=None,
                    help="settings TOML passed to `veille ingest` (and used for the in-process "
-                        "measure), e.g. to compare [ingest] fast_extraction = true")
+                        "measure), e.g. to compare [ingest] extraction = 'full'")
     p.add_argument("--profile-pages", type=int, default=100,
                    help="pages for the in-process pipeline cost, without Prefect; 0 to skip (default 100)")
     p.add_argument("--parallel-pages", type=int, default=400,

@@ -19,11 +19,15 @@ import hashlib
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-from datasketch import MinHash
 
 from extractors.textnorm import words
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 NUM_PERM = 128
 SHINGLE = 5
@@ -38,7 +42,14 @@ class Fingerprint:
     minhash: tuple[int, ...]
 
 
-_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=_SEED)  # permutations drawn once, not per article
+@lru_cache(maxsize=1)
+def _template() -> MinHash:
+    """Permutations drawn once, not per article. datasketch is imported here,
+    not at module level: it pulls in scipy (half a second), and the single
+    writer, which only needs `bands` and `similarity`, never computes a MinHash."""
+    from datasketch import MinHash
+
+    return MinHash(num_perm=NUM_PERM, seed=_SEED)
 
 
 def _hash(tokens: Sequence[str]) -> str:
@@ -56,8 +67,9 @@ def shingles(tokens: Sequence[str], size: int = SHINGLE) -> set[bytes]:
 
 
 def _minhash(tokens: Sequence[str]) -> tuple[int, ...]:
-    m = MinHash(num_perm=NUM_PERM, seed=_SEED, permutations=_TEMPLATE.permutations,
-                scheme=_TEMPLATE.scheme)  # fmt: skip
+    template = _template()
+    m = type(template)(num_perm=NUM_PERM, seed=_SEED, permutations=template.permutations,
+                       scheme=template.scheme)  # fmt: skip
     m.update_batch(list(shingles(tokens)))
     return tuple(m.hashvalues.tolist())
 

@@ -74,7 +74,7 @@ def extract(doc: Document, settings: Settings, timer: StageTimer | None = None) 
     title, date_meta, sitename, text = doc.title, None, None, doc.content
     page_url = doc.url
     if doc.kind == "html":
-        page = html.extract(doc.content, url=doc.url, fast=settings.fast_extraction)
+        page = html.extract(doc.content, url=doc.url, mode=settings.extraction)
         text = page.text if page else ""
         if page:
             title = title or page.title

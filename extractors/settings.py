@@ -32,6 +32,9 @@ class Feed:
     cron: str | None = None
 
 
+EXTRACTION_MODES = ("adaptive", "full", "fast")
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     db: Path = DEFAULT_DB
@@ -44,7 +47,7 @@ class Settings:
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     language: str = "fr"
     language_prefix_chars: int = 1000
-    fast_extraction: bool = False  # skip trafilatura's fallback extractors: faster, less recall
+    extraction: str = "adaptive"  # "adaptive", "full" or "fast": see extractors.html.extract
     topic_profile: Path | None = None
     near_duplicate_threshold: float = 0.6
     schedule_interval_seconds: int = 900
@@ -92,7 +95,7 @@ _SCHEMA: dict[str, dict[str, tuple[str, type]]] = {
         "workers": ("workers", int),
         "language": ("language", str),
         "language_prefix_chars": ("language_prefix_chars", int),
-        "fast_extraction": ("fast_extraction", bool),
+        "extraction": ("extraction", str),
         "near_duplicate_threshold": ("near_duplicate_threshold", float),
     },
     "topic": {"profile": ("topic_profile", Path)},
@@ -206,6 +209,10 @@ def _validate(s: Settings, origin: str) -> None:
     for name in positive:
         if getattr(s, name) <= 0:
             raise SettingsError(f"{origin}: {name} must be positive")
+    if s.extraction not in EXTRACTION_MODES:
+        raise SettingsError(
+            f"{origin}: extraction must be one of {', '.join(EXTRACTION_MODES)}, not {s.extraction!r}"
+        )
     if not 0 < s.near_duplicate_threshold <= 1:
         raise SettingsError(f"{origin}: near_duplicate_threshold must be in (0, 1]")
 

@@ -22,6 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from rich.table import Table
 
 from extractors import files
+from extractors.parallel import WorkerPool
 from extractors.pipeline import extract as extract_document
 from extractors.pipeline import verdict
 from extractors.records import Rejected
@@ -120,7 +121,23 @@ def ingest(
         raise fail("nothing to ingest: name files, --feed, --url or --sitemap, "
                    "or a --config listing [[feeds]]", 2)  # fmt: skip
     _prefect_defaults()
-    from flows.ingest import progress_hook, run_ingest  # Prefect import is slow: only here
+    # Worker processes first: they load the extraction models while Prefect
+    # is imported and its server starts.
+    pool = WorkerPool(settings.workers, settings.topic_profile) if settings.workers > 1 else None
+    try:
+        summary = _run_ingest(settings, paths or [], sources, list(url or []), pool)
+    finally:
+        if pool is not None:
+            pool.close()
+    _print_summary(summary)
+    if summary["status"] != "completed":
+        raise fail(f"run {summary['status']}: {summary['error']}")
+
+
+def _run_ingest(
+    settings: Settings, paths: list[Path], sources: list[Feed], urls: list[str], pool: WorkerPool | None
+) -> dict[str, Any]:
+    from flows.ingest import prestarted, progress_hook, run_ingest  # Prefect import is slow: only here
 
     bar = Progress(
         "[progress.description]{task.description}",
@@ -140,15 +157,10 @@ def ingest(
 
     try:
         Store(settings.db, settings.lock_timeout_seconds).ensure()
-        with bar, progress_hook(on_progress):
-            summary = run_ingest(
-                settings, paths=[str(p) for p in paths or []], feeds=sources, urls=list(url or [])
-            )
+        with bar, progress_hook(on_progress), prestarted(pool):
+            return run_ingest(settings, paths=[str(p) for p in paths], feeds=sources, urls=urls)
     except StoreError as exc:
         raise fail(str(exc)) from exc
-    _print_summary(summary)
-    if summary["status"] != "completed":
-        raise fail(f"run {summary['status']}: {summary['error']}")
 
 
 def _print_summary(summary: dict[str, Any]) -> None:

@@ -1,17 +1,25 @@
 """The ingest flow: local inputs to DuckDB, through Prefect.
 
 Shape, chosen for the later scale: inputs are discovered, then taken in
-batches; within a batch, chunks of inputs are read and judged in parallel
-(a process pool task runner: extraction is CPU-bound), and the single writer
-deduplicates and records the whole batch in one transaction. A crash loses at
-most the batch in flight, and its inputs are taken again by the next run,
-since an input counts as done only once its outcome is committed.
+batches; within a batch, chunks of inputs are judged in parallel, and the
+single writer deduplicates and records the whole batch in one transaction. A
+crash loses at most the batch in flight, and its inputs are taken again by
+the next run, since an input counts as done only once its outcome is committed.
+
+Parallelism: each chunk is a `process-chunk` task run, submitted to the flow's
+task runner. With the default thread task runner, the task hands its chunk to
+a pool of warm worker processes (`extractors.parallel.WorkerPool`: extraction
+is CPU-bound) and waits for it, so Prefect records every chunk while the
+workers stay free of Prefect (lighter, quicker to start). Under a task runner
+that runs tasks elsewhere (Dask, to spread chunks over a cluster) no pool is
+active in the task's process and the chunk is judged right there.
 """
 
 from __future__ import annotations
 
 import math
 import os
+import threading
 import time
 import uuid
 from collections import Counter
@@ -24,12 +32,15 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE
+from prefect.context import FlowRunContext
 from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
-from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
+from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.utilities.annotations import quote
 
 from extractors import files, urls, web
 from extractors.fetch import Fetcher
+from extractors.parallel import WorkerPool
 from extractors.pipeline import ChunkResult, process_items
 from extractors.records import Document, FeedPoll, InputRef, Outcome
 from extractors.settings import Feed, Settings, fetch_policy
@@ -141,7 +152,8 @@ def fetch_pages(fetcher: Fetcher, entries: list[web.WebEntry], threads: int) -> 
 
 @task(name="process-chunk", cache_policy=NONE)
 def process_chunk(items: list[InputRef | Document], settings: Settings) -> ChunkResult:
-    return process_items(items, settings)
+    pool = _pools.active
+    return pool.run(items, settings) if pool else process_items(items, settings)
 
 
 def _retry_when_locked(task: Any, task_run: Any, state: Any) -> bool:
@@ -184,40 +196,76 @@ def _chunks(items: Sequence[Any], size: int) -> Iterator[list[Any]]:
         yield list(items[start : start + size])
 
 
-@contextmanager
-def _api_url_for_workers() -> Iterator[None]:
-    """Make worker processes report to this run's API server.
+class _Pools:
+    """The worker pool of the run in progress in this process, if any.
 
-    With no PREFECT_API_URL, Prefect starts a temporary server for the run;
-    worker processes inherit the environment, not that server, and would each
-    start their own. Pointing them at the parent's server avoids that.
+    The CLI may open one before the flow starts (`prestarted`), so that its
+    workers warm up while Prefect starts; otherwise a run opens its own the
+    first time it has more than one chunk to judge, and closes it at its end.
     """
-    if os.environ.get("PREFECT_API_URL"):
-        yield
-        return
-    from prefect.client.orchestration import get_client
 
-    with get_client(sync_client=True) as client:
-        os.environ["PREFECT_API_URL"] = str(client.api_url)
+    def __init__(self) -> None:
+        self.prestarted: WorkerPool | None = None
+        self.active: WorkerPool | None = None
+        self._owned = False
+        self._lock = threading.Lock()
+
+    def need(self, settings: Settings) -> WorkerPool:
+        with self._lock:
+            if self.active is None:
+                pre = self.prestarted
+                if pre is not None and pre.workers == settings.workers:
+                    self.active, self._owned = pre, False
+                else:
+                    self.active, self._owned = WorkerPool(settings.workers, settings.topic_profile), True
+            return self.active
+
+    def release(self) -> None:
+        with self._lock:
+            pool, owned = self.active, self._owned
+            self.active, self._owned = None, False
+        if pool is not None and owned:
+            pool.close()
+
+
+_pools = _Pools()
+
+
+@contextmanager
+def prestarted(pool: WorkerPool | None) -> Iterator[None]:
+    """Runs started in this block use `pool` (if its size fits their settings)
+    instead of starting their own: the CLI starts it before Prefect, so that
+    the workers warm up while Prefect starts."""
+    _pools.prestarted = pool
     try:
         yield
     finally:
-        os.environ.pop("PREFECT_API_URL", None)
+        _pools.prestarted = None
+
+
+def _tasks_run_here() -> bool:
+    """Whether the flow's task runner runs tasks in this process (threads), so
+    that they need the worker pool; Dask and the like run them elsewhere."""
+    context = FlowRunContext.get()
+    return context is None or isinstance(context.task_runner, ThreadPoolTaskRunner)
 
 
 Submitted = list[tuple[list[Any], "PrefectFuture[ChunkResult] | ChunkResult"]]
 
 
 def _submit(items: list[InputRef | Document], settings: Settings) -> Submitted:
-    """Start judging a batch: chunks go to the worker processes (about two per
+    """Start judging a batch: chunks go to the task runner (about two per
     worker, so that a slow chunk does not leave a worker idle for long, and
     few enough that Prefect's per-task cost stays small). With one worker or
-    one chunk, the work is done here and now."""
+    one chunk, the work is done here and now. Chunks are passed quoted: Prefect
+    need not walk every page of them looking for futures."""
     size = max(settings.chunk_size, math.ceil(len(items) / (2 * settings.workers)))
     chunks = list(_chunks(items, size))
     if len(chunks) <= 1 or settings.workers == 1:
-        return [(chunk, process_chunk(chunk, settings)) for chunk in chunks]
-    return [(chunk, process_chunk.submit(chunk, settings)) for chunk in chunks]
+        return [(chunk, process_chunk(quote(chunk), settings)) for chunk in chunks]
+    if _tasks_run_here():
+        _pools.need(settings)
+    return [(chunk, process_chunk.submit(quote(chunk), settings)) for chunk in chunks]
 
 
 def _collect(submitted: Submitted) -> list[ChunkResult]:
@@ -274,7 +322,7 @@ def _web_entries(
     return entries, polls
 
 
-@flow(name="veille-ingest", log_prints=False, task_runner=ProcessPoolTaskRunner())
+@flow(name="veille-ingest", log_prints=False, task_runner=ThreadPoolTaskRunner(max_workers=os.cpu_count()))
 def ingest(
     settings: Settings,
     paths: list[str] | None = None,
@@ -331,7 +379,7 @@ def _ingest_locked(
         _emit("total", len(refs) + len(entries))
         logger.info("Run %s: %d files, %d feeds/sitemaps, %d new pages",
                     run_id, len(refs), len(polls), len(entries))  # fmt: skip
-        with _api_url_for_workers():
+        try:
             todo = pending_inputs(settings, [r.location for r in refs]) if refs else set()
             pending = [r for r in refs if r.location in todo]
             skipped = len(refs) - len(pending)
@@ -352,6 +400,8 @@ def _ingest_locked(
                 _emit("advance", len(failed))
                 _record(_collect(_submit(docs, settings)) if docs else [], settings, run_id, tally,
                         failed)  # fmt: skip
+        finally:
+            _pools.release()
     except StoreLocked as exc:
         status, error = "interrupted", str(exc)
         logger.warning("Run %s stopped, the rest is left for the next run: %s", run_id, exc)
@@ -411,7 +461,7 @@ def _record(
     for r in results:
         tally.stage_seconds.update(r.seconds)
     t = time.perf_counter()
-    report = write_batch(settings, run_id, outcomes)
+    report = write_batch(settings, run_id, quote(outcomes))
     tally.stage_seconds["write"] += time.perf_counter() - t
     tally.inputs += len(outcomes)
     tally.add(report)
@@ -486,13 +536,8 @@ def run_ingest(
     feeds: list[Feed] | None = None,
     urls: list[str] | None = None,
 ) -> dict[str, Any]:
-    """Run the flow with a task runner that fits the settings (process pool
-    for parallel extraction, threads when a single worker is asked for)."""
-    runner = (
-        ProcessPoolTaskRunner(max_workers=settings.workers)
-        if settings.workers > 1
-        else ThreadPoolTaskRunner(max_workers=1)
-    )
+    """Run the flow with one task runner thread per worker process."""
+    runner = ThreadPoolTaskRunner(max_workers=settings.workers)
     return ingest.with_options(task_runner=runner)(
         settings=settings, paths=paths or [], feeds=feeds or [], urls=urls or []
     )
