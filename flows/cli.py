@@ -11,6 +11,7 @@ import csv
 import json
 import os
 import sys
+import uuid
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -28,6 +29,7 @@ from extractors.pipeline import verdict
 from extractors.records import Rejected
 from extractors.settings import Feed, Settings, SettingsError, load
 from extractors.topic import ProfileError, load_profile
+from storage.locks import RunLock, RunLockTimeout
 from storage.store import Store, StoreError, StoreLocked
 
 app = typer.Typer(
@@ -120,6 +122,11 @@ def ingest(
     if not (paths or sources or url):
         raise fail("nothing to ingest: name files, --feed, --url or --sitemap, "
                    "or a --config listing [[feeds]]", 2)  # fmt: skip
+    if paths and not (sources or url):
+        done = _nothing_new(settings, paths)
+        if done is not None:
+            _print_summary(done)
+            return
     _prefect_defaults()
     # Worker processes first: they load the extraction models while Prefect
     # is imported and its server starts.
@@ -132,6 +139,38 @@ def ingest(
     _print_summary(summary)
     if summary["status"] != "completed":
         raise fail(f"run {summary['status']}: {summary['error']}")
+
+
+def _nothing_new(settings: Settings, paths: list[Path]) -> dict[str, Any] | None:
+    """When every file under `paths` already has its outcome, record the run
+    (all skipped) and return its summary, without starting Prefect or any
+    worker: a folder ingested again costs a moment, not a Prefect server start.
+    None when there is something to do, or when the database or the run lock
+    is held (the flow then handles it: it waits, skips or defers)."""
+    locations = [ref.location for ref in files.discover(paths)]
+    store = Store(settings.db, lock_timeout=2.0)
+    if not locations or not store.path.exists():
+        return None
+    lock = RunLock(settings.db)
+    try:
+        lock.acquire(0)
+    except (RunLockTimeout, StoreError):
+        return None
+    try:
+        if len(store.settled(locations)) < len(locations):
+            return None
+        run_id = uuid.uuid4().hex[:12]
+        counts = {"inputs": len(locations), "stored": 0, "duplicates": 0, "rejected": 0,
+                  "skipped": len(locations)}  # fmt: skip
+        store.begin_run(run_id, None, close_stale=True)  # we hold the run lock
+        store.finish_run(run_id, "completed", counts)
+    except StoreError:
+        return None
+    finally:
+        lock.release()
+    err.print(f"veille: nothing new in {len(locations)} inputs: run {run_id} recorded without Prefect")
+    return {"run_id": run_id, "status": "completed", "error": None, **counts, "db": str(settings.db),
+            "rejects_by_reason": {}, "duplicates_by_kind": {}, "feeds": []}  # fmt: skip
 
 
 def _run_ingest(

@@ -120,3 +120,28 @@ def test_status_reports_feeds_and_runs(ingested: Path) -> None:
     assert json.loads(result.stdout) == []  # files only: no feed yet
     table = runner.invoke(app, ["status", "--db", str(ingested)])
     assert table.exit_code == 0 and "completed" in table.stdout
+
+
+def test_files_with_nothing_new_are_recorded_without_starting_prefect(
+    ingested: Path, tmp_path: Path
+) -> None:
+    import duckdb
+
+    again = runner.invoke(app, ["ingest", "seeds", "--db", str(ingested), "--workers", "1"])
+    assert again.exit_code == 0, again.output
+    assert "nothing new in 5 inputs" in again.stderr
+    fete = tmp_path / "fete.txt"
+    fete.write_text("La fête du village revient ce week-end avec un grand bal populaire.")
+    more = runner.invoke(app, ["ingest", "seeds", str(fete), "--db", str(ingested), "--workers", "1"])
+    assert more.exit_code == 0, more.output
+    assert "nothing new" not in more.stderr
+    with duckdb.connect(str(ingested), read_only=True) as con:
+        runs = con.execute(
+            "SELECT flow_run_id IS NOT NULL, stored, rejected, skipped, status FROM runs "
+            "ORDER BY started_at"
+        ).fetchall()
+    assert runs == [
+        (True, 5, 0, 0, "completed"),  # the first run, through Prefect
+        (False, 0, 0, 5, "completed"),  # nothing new: no flow run
+        (True, 0, 1, 5, "completed"),  # a new file: through Prefect again
+    ]
