@@ -1,7 +1,7 @@
 """TreeUsage memory of a process tree, read from /proc (no psutil needed).
 
 `veille ingest` is several processes: the CLI, the temporary Prefect API
-server it starts (uvicorn), and the extraction workers of the process pool.
+server it starts (`prefect server start`), and its extraction workers.
 In service mode the Prefect server is a separate, long-running process
 (`prefect server start`), sampled as an extra root. What a user's machine has
 to hold is their sum, so a thread samples the trees every ~100 ms and keeps

@@ -16,8 +16,9 @@ real ones, calibrated against real French pages, see 0 below):
      as a deployed Veille runs; a run's Prefect start-up is then imports +
      client + flow run creation. The server's own start time (a cold start:
      it creates its database) is reported apart. Run first;
-   - temporary: no PREFECT_API_URL, so each run starts (and stops) Prefect's
-     temporary server, as `veille ingest` does by default; in the
+   - temporary: no PREFECT_API_URL, so each run starts (and stops) a
+     temporary Prefect server (`prefect server start`, API only), as
+     `veille ingest` does by default; in the
      PREFECT_HOME the service-mode server left (database already there);
 2. time per stage, from the run's `runs.stage_seconds` (seconds summed over
    workers), plus the single writer's time from Prefect's own task-run
@@ -327,7 +328,7 @@ def run_cli(label: str, corpus: Path, pages: int, db: Path, prefect_home: Path, 
             workers: int | None, config: Path | None = None,
             server: PrefectServer | None = None) -> CliRun:  # fmt: skip
     """One `veille ingest` run; with `server`, pointed at it (service mode),
-    else starting Prefect's temporary server itself."""
+    else starting a temporary Prefect server itself."""
     mode = SERVICE if server else TEMPORARY
     cmd = [*veille_command(), "ingest", str(corpus), "--db", str(db)]
     if workers:
@@ -798,7 +799,8 @@ def report(r: Results) -> str:
     lines += _md_table(["figure", "measured", "baseline", "target", "result"], rows, "lllll")
 
     notes = ["Modes: **temporary** = `veille ingest` with no PREFECT_API_URL, as a user runs it: each "
-             "run starts Prefect's temporary server and stops it on exit (both in its wall time, the "
+             "run starts a temporary Prefect server (`prefect server start`, API only) and stops it on "
+             "exit (both in its wall time, the "
              "server in its memory)"
              + ("; these runs come after the service-mode ones and use the PREFECT_HOME its server "
                 "left (database created and migrated), as on a machine that has run `veille serve`."
@@ -860,7 +862,7 @@ def report(r: Results) -> str:
     for name in names:
         label = name
         if name == "write":
-            label = f"write (single writer, {len(r.modes[0].first.writes) or '?'} batches, workers idle)"
+            label = f"write (single writer, {len(r.modes[0].first.writes) or '?'} batches, beside the workers)"
         row = [label]
         for stages in per_mode:
             sec, total = stages.get(name), sum(stages.values())

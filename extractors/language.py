@@ -2,8 +2,10 @@
 
 langdetect samples n-grams at random: without a fixed seed the same text can
 get two answers on two runs. Only a bounded prefix is examined: on news text
-the first thousand characters give the same answer as the whole body for a
-fraction of the cost.
+the first 500 characters give the same answer as the whole body (the five
+seeds and the 69 pages of the shared extraction corpus, French and others:
+tests/extractors/test_extraction_corpus.py) for a fraction of the cost (about
+3.4 ms a page against 4.8 ms for 1,000 characters, more for the whole body).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
 MIN_LETTERS = 20
 
 
-def detect(text: str, prefix_chars: int = 1000) -> tuple[str, float]:
+def detect(text: str, prefix_chars: int = 500) -> tuple[str, float]:
     """Return (ISO 639-1 code or "unknown", probability) for `text`.
 
     Text with fewer than MIN_LETTERS letters (digits only, a bare URL, empty)

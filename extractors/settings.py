@@ -46,7 +46,7 @@ class Settings:
     chunk_size: int = 20
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     language: str = "fr"
-    language_prefix_chars: int = 1000
+    language_prefix_chars: int = 500
     extraction: str = "adaptive"  # "adaptive", "full" or "fast": see extractors.html.extract
     topic_profile: Path | None = None
     near_duplicate_threshold: float = 0.6

@@ -29,6 +29,7 @@ from extractors.pipeline import verdict
 from extractors.records import Rejected
 from extractors.settings import Feed, Settings, SettingsError, load
 from extractors.topic import ProfileError, load_profile
+from flows.prefect_server import TemporaryServer, startup_timeout
 from storage.locks import RunLock, RunLockTimeout
 from storage.store import Store, StoreError, StoreLocked
 
@@ -128,11 +129,12 @@ def ingest(
             _print_summary(done)
             return
     _prefect_defaults()
-    # Worker processes first: they load the extraction models while Prefect
-    # is imported and its server starts.
+    # Start what takes longest first: Prefect's server (when none is set), then
+    # the worker processes; both come up while Prefect and the flow are imported.
+    server = None if os.environ.get("PREFECT_API_URL") else TemporaryServer(startup_timeout())
     pool = WorkerPool(settings.workers, settings.topic_profile) if settings.workers > 1 else None
     try:
-        summary = _run_ingest(settings, paths or [], sources, list(url or []), pool)
+        summary = _run_ingest(settings, paths or [], sources, list(url or []), pool, server)
     finally:
         if pool is not None:
             pool.close()
@@ -174,9 +176,21 @@ def _nothing_new(settings: Settings, paths: list[Path]) -> dict[str, Any] | None
 
 
 def _run_ingest(
-    settings: Settings, paths: list[Path], sources: list[Feed], urls: list[str], pool: WorkerPool | None
+    settings: Settings,
+    paths: list[Path],
+    sources: list[Feed],
+    urls: list[str],
+    pool: WorkerPool | None,
+    server: TemporaryServer | None,
 ) -> dict[str, Any]:
-    from flows.ingest import prestarted, progress_hook, run_ingest  # Prefect import is slow: only here
+    from prefect.settings import PREFECT_API_URL, temporary_settings  # slow import: only here
+
+    from flows.ingest import prestarted, progress_hook, run_ingest
+
+    try:
+        api = {PREFECT_API_URL: server.wait()} if server else {}
+    except RuntimeError as exc:
+        raise fail(str(exc)) from exc
 
     bar = Progress(
         "[progress.description]{task.description}",
@@ -196,7 +210,7 @@ def _run_ingest(
 
     try:
         Store(settings.db, settings.lock_timeout_seconds).ensure()
-        with bar, progress_hook(on_progress), prestarted(pool):
+        with temporary_settings(api), bar, progress_hook(on_progress), prestarted(pool):
             return run_ingest(settings, paths=[str(p) for p in paths], feeds=sources, urls=urls)
     except StoreError as exc:
         raise fail(str(exc)) from exc

@@ -22,7 +22,7 @@ import os
 import threading
 import time
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -254,12 +254,12 @@ Submitted = list[tuple[list[Any], "PrefectFuture[ChunkResult] | ChunkResult"]]
 
 
 def _submit(items: list[InputRef | Document], settings: Settings) -> Submitted:
-    """Start judging a batch: chunks go to the task runner (about two per
-    worker, so that a slow chunk does not leave a worker idle for long, and
-    few enough that Prefect's per-task cost stays small). With one worker or
+    """Start judging a batch: chunks go to the task runner, one per worker
+    (few task runs, so Prefect's cost per run stays small; a worker that ends
+    its chunk early takes one of the batch queued behind). With one worker or
     one chunk, the work is done here and now. Chunks are passed quoted: Prefect
     need not walk every page of them looking for futures."""
-    size = max(settings.chunk_size, math.ceil(len(items) / (2 * settings.workers)))
+    size = max(settings.chunk_size, math.ceil(len(items) / settings.workers))
     chunks = list(_chunks(items, size))
     if len(chunks) <= 1 or settings.workers == 1:
         return [(chunk, process_chunk(quote(chunk), settings)) for chunk in chunks]
@@ -386,13 +386,15 @@ def _ingest_locked(
             tally.inputs += skipped
             tally.skipped += skipped
             _emit("advance", skipped)
-            # the workers judge batch k+1 while this process writes batch k
-            batches = list(_chunks(pending, settings.batch_size))
-            inflight = _submit(batches[0], settings) if batches else []
-            for k in range(len(batches)):
-                results = _collect(inflight)
-                inflight = _submit(batches[k + 1], settings) if k + 1 < len(batches) else []
-                _record(results, settings, run_id, tally)
+            # Two batches queued ahead of the one being written: the workers
+            # never wait for the writer, nor for the slowest chunk of a batch.
+            inflight: deque[Submitted] = deque()
+            for batch in _chunks(pending, settings.batch_size):
+                inflight.append(_submit(batch, settings))
+                if len(inflight) > 2:
+                    _record(_collect(inflight.popleft()), settings, run_id, tally)
+            while inflight:
+                _record(_collect(inflight.popleft()), settings, run_id, tally)
             for batch in _chunks(entries, settings.batch_size):
                 fetched = fetch_pages(fetcher, batch, settings.fetch_threads)
                 docs = [d for d in fetched if isinstance(d, Document)]

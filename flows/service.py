@@ -12,9 +12,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 from prefect import serve as prefect_serve
 from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
 from prefect.deployments.runner import EntrypointType, RunnerDeployment
@@ -30,6 +27,7 @@ from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from extractors.settings import Feed, Settings
 from flows.ingest import ingest
+from flows.prefect_server import healthy, prefect_executable
 
 LOCAL_API = "http://127.0.0.1:4200/api"
 
@@ -121,13 +119,6 @@ def deployments(settings: Settings, watch: Path | None = None) -> list[RunnerDep
     return result
 
 
-def _healthy(api_url: str) -> bool:
-    try:
-        return httpx.get(f"{api_url.rstrip('/')}/health", timeout=2.0).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
 @contextmanager
 def _use_api(url: str) -> Iterator[str]:
     """Point this process (Prefect's settings are already loaded) and the flow
@@ -147,11 +138,11 @@ def prefect_api(log: Any = print, startup_timeout: float = 90.0) -> Iterator[str
     if os.environ.get("PREFECT_API_URL"):
         yield os.environ["PREFECT_API_URL"]
         return
-    if _healthy(LOCAL_API):
+    if healthy(LOCAL_API):
         with _use_api(LOCAL_API) as url:
             yield url
         return
-    prefect = shutil.which("prefect") or str(Path(sys.executable).with_name("prefect"))
+    prefect = prefect_executable()
     log(f"Starting a local Prefect server on {LOCAL_API} (UI: http://127.0.0.1:4200)")
     server = subprocess.Popen(
         [prefect, "server", "start", "--host", "127.0.0.1", "--port", "4200"],
@@ -160,7 +151,7 @@ def prefect_api(log: Any = print, startup_timeout: float = 90.0) -> Iterator[str
     )
     try:
         deadline = time.monotonic() + startup_timeout
-        while not _healthy(LOCAL_API):
+        while not healthy(LOCAL_API):
             if server.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("the local Prefect server did not start (is port 4200 free?)")
             time.sleep(0.5)

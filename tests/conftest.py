@@ -30,7 +30,15 @@ def prefect_harness():
     from prefect.testing.utilities import prefect_test_harness
 
     with prefect_test_harness(server_startup_timeout=120):
-        yield
+        from prefect.settings import PREFECT_API_URL
+
+        # `veille ingest` (in this process or in subprocesses) uses this server
+        # instead of starting its own; tests of that path remove the variable.
+        os.environ["PREFECT_API_URL"] = PREFECT_API_URL.value()
+        try:
+            yield
+        finally:
+            os.environ.pop("PREFECT_API_URL", None)
     shutil.rmtree(_PREFECT_HOME, ignore_errors=True)
 
 

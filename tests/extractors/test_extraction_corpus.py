@@ -35,3 +35,20 @@ def test_veille_scores_at_least_as_well_as_bare_trafilatura_on_french_pages() ->
         pytest.skip(f"no extraction corpus at {CORPUS}")
     f1 = _benchmark().segment_f1(CORPUS)
     assert f1["veille"] >= f1["bare"], f1
+
+
+def test_language_of_the_default_prefix_is_that_of_the_whole_text() -> None:
+    """The bounded prefix decides as the whole body would, on every page of the
+    corpus (French and the non-French pages of the AEB sample)."""
+    if not (CORPUS / "score.py").is_file():
+        pytest.skip(f"no extraction corpus at {CORPUS}")
+    from extractors import language
+    from extractors.settings import Settings
+
+    bench = _benchmark()
+    scorer = bench.load_scorer(CORPUS)
+    bodies = [bench.veille(page.html)[1] for part in bench.load_parts(CORPUS, scorer) for page in part.pages]
+    prefix = Settings().language_prefix_chars
+    decided = [(language.detect(b, prefix)[0], language.detect(b, len(b) or 1)[0]) for b in bodies]
+    assert len(decided) >= 60 and {whole for _, whole in decided} >= {"fr", "en"}
+    assert [p for p, _ in decided] == [w for _, w in decided]
