@@ -17,7 +17,7 @@ real ones, calibrated against real French pages, see 0 below):
      client + flow run creation. The server's own start time (a cold start:
      it creates its database) is reported apart. Run first;
    - temporary: no PREFECT_API_URL, so each run starts (and stops) a
-     temporary Prefect server (`prefect server start`, API only), as
+     temporary Prefect server (`prefect server start`, no UI, no scheduler), as
      `veille ingest` does by default; in the
      PREFECT_HOME the service-mode server left (database already there);
 2. time per stage, from the run's `runs.stage_seconds` (seconds summed over
@@ -799,9 +799,8 @@ def report(r: Results) -> str:
     lines += _md_table(["figure", "measured", "baseline", "target", "result"], rows, "lllll")
 
     notes = ["Modes: **temporary** = `veille ingest` with no PREFECT_API_URL, as a user runs it: each "
-             "run starts a temporary Prefect server (`prefect server start`, API only) and stops it on "
-             "exit (both in its wall time, the "
-             "server in its memory)"
+             "run starts a temporary Prefect server (`prefect server start`, no UI, no scheduler) "
+             "and stops it on exit (both in its wall time, the server in its memory)"
              + ("; these runs come after the service-mode ones and use the PREFECT_HOME its server "
                 "left (database created and migrated), as on a machine that has run `veille serve`."
                 if r.server is not None else ".")]  # fmt: skip
@@ -862,7 +861,8 @@ def report(r: Results) -> str:
     for name in names:
         label = name
         if name == "write":
-            label = f"write (single writer, {len(r.modes[0].first.writes) or '?'} batches, beside the workers)"
+            batches = max(len(m.first.writes) for m in r.modes) or "?"
+            label = f"write (single writer, {batches} batches, beside the workers)"
         row = [label]
         for stages in per_mode:
             sec, total = stages.get(name), sum(stages.values())

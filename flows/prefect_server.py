@@ -4,8 +4,10 @@ With no PREFECT_API_URL, Prefect starts a temporary server by itself when a
 flow is first called, after its server modules are imported in the calling
 process (about 3 s), and stops it in about a second at exit. Veille starts
 one itself instead, as the command starts, through Prefect's own command
-(`prefect server start`, API and database only: no UI, no background
-services, no analytics) on a free loopback port: it comes up while the
+(`prefect server start` without the UI, the scheduler and the late-runs
+service, which a single run has no use for, and without analytics; the
+services that record task runs and events from the run stay on) on a free
+loopback port: it comes up while the
 command imports the flow and the worker processes warm up, and it stops in
 0.2 s. It uses the same database as Prefect's temporary server (the one in
 PREFECT_HOME), so runs show in the UI of any server started there later.
@@ -68,7 +70,7 @@ class TemporaryServer:
         self._attempts -= 1
         self._proc: subprocess.Popen[bytes] | None = subprocess.Popen(
             [prefect_executable(), "server", "start", "--host", "127.0.0.1", "--port", str(self.port),
-             "--no-ui", "--no-services", "--analytics-off", "--log-level", "ERROR"],
+             "--no-ui", "--no-scheduler", "--no-late-runs", "--analytics-off", "--log-level", "ERROR"],
             stdin=subprocess.DEVNULL,
             stdout=self._output,
             stderr=subprocess.STDOUT,

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -83,6 +84,12 @@ def test_ingest_command_end_to_end_in_a_subprocess(tmp_path: Path) -> None:
                         text=True, timeout=180)  # fmt: skip
     assert ok.returncode == 0, ok.stderr[-2000:]
     assert "stored" in ok.stdout and "│ stored     │     5 │" in ok.stdout
+    # the temporary server recorded the run and its task runs where a later server finds them
+    with sqlite3.connect(tmp_path / "prefect" / "prefect.db") as con:
+        flows = con.execute("SELECT state_type FROM flow_run").fetchall()
+        tasks = {name.rsplit("-", 1)[0] for (name,) in con.execute("SELECT name FROM task_run")}
+    assert flows == [("COMPLETED",)]
+    assert {"discover-files", "skip-settled", "process-chunk", "write-batch"} <= tasks
     blocker = tmp_path / "file"
     blocker.write_text("x")
     bad = subprocess.run([veille, "ingest", "seeds", "--db", blocker / "x.duckdb"], env=env,
