@@ -107,7 +107,11 @@ class Store:
         delay = 0.05
         while True:
             try:
-                return duckdb.connect(str(self.path), read_only=read_only)
+                # The writer runs beside the extraction workers: one DuckDB
+                # thread is enough for its small transactions and leaves the
+                # CPUs to them. Readers (analysts' queries) get all threads.
+                config = {} if read_only else {"threads": 1}
+                return duckdb.connect(str(self.path), read_only=read_only, config=config)
             except duckdb.IOException as exc:
                 message = str(exc)
                 if "lock" not in message.lower():
