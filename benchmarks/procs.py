@@ -76,26 +76,24 @@ def tree(root: int, children: dict[int, list[int]] | None = None) -> list[int]:
     return out
 
 
-def rss_bytes(pid: int) -> int | None:
+def _kib_field(path: str, name: str) -> int | None:
+    """The `name:` line of a /proc file in kB, as bytes; None if the process is gone."""
     try:
-        with open(f"/proc/{pid}/status", encoding="utf-8") as handle:
+        with open(path, encoding="utf-8") as handle:
             for line in handle:
-                if line.startswith("VmRSS:"):
+                if line.startswith(name):
                     return int(line.split()[1]) * 1024
     except OSError:
         return None
-    return 0  # a zombie has no VmRSS line
+    return 0  # a zombie has neither line
+
+
+def rss_bytes(pid: int) -> int | None:
+    return _kib_field(f"/proc/{pid}/status", "VmRSS:")
 
 
 def pss_bytes(pid: int) -> int | None:
-    try:
-        with open(f"/proc/{pid}/smaps_rollup", encoding="utf-8") as handle:
-            for line in handle:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        return None
-    return 0
+    return _kib_field(f"/proc/{pid}/smaps_rollup", "Pss:")
 
 
 def _role(pid: int, root: int) -> str:

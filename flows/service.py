@@ -27,7 +27,7 @@ from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from extractors.settings import Feed, Settings
 from flows.ingest import ingest
-from flows.prefect_server import healthy, prefect_executable
+from flows.prefect_server import healthy, prefect_executable, stop_process
 
 LOCAL_API = "http://127.0.0.1:4200/api"
 
@@ -158,11 +158,7 @@ def prefect_api(log: Any = print, startup_timeout: float = 90.0) -> Iterator[str
         with _use_api(LOCAL_API) as url:
             yield url
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_process(server, grace=20)
 
 
 def serve(settings: Settings, watch: Path | None = None) -> None:

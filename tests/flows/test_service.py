@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from extractors.settings import load
+from flows.prefect_server import healthy, stop_process
 from flows.service import deployments, schedule_groups
 from storage.store import Store
 from tests.support.pages import ARTICLES, blog_page, journal_page, rss
@@ -120,7 +121,7 @@ def test_serve_runs_on_schedule_while_an_analyst_holds_the_database(tmp_path: Pa
             name = "Local"
             url = "{site.url('/feed.xml')}"
         """))
-        _wait(lambda: _healthy(api), 120, "the Prefect server")
+        _wait(lambda: healthy(api), 120, "the Prefect server")
         log = (tmp_path / "serve.log").open("w")
         service = subprocess.Popen([bin_dir / "veille", "serve", "--config", cfg], env=env,
                                    stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
@@ -173,20 +174,9 @@ def test_serve_runs_on_schedule_while_an_analyst_holds_the_database(tmp_path: Pa
         assert deps[0]["paused"] is False  # schedules stay active for the next start
     finally:
         for proc in (holder, service, server):
-            if proc and proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+            if proc:
+                stop_process(proc, grace=30)
         site.stop()
-
-
-def _healthy(api: str) -> bool:
-    try:
-        return httpx.get(f"{api}/health", timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 def _iso(ts: float) -> str:
