@@ -123,16 +123,24 @@ def ingest(
     if not (paths or sources or url):
         raise fail("nothing to ingest: name files, --feed, --url or --sitemap, "
                    "or a --config listing [[feeds]]", 2)  # fmt: skip
+    locations = [ref.location for ref in files.discover(paths or [])]
     if paths and not (sources or url):
-        done = _nothing_new(settings, paths)
+        done = _nothing_new(settings, locations)
         if done is not None:
             _print_summary(done)
             return
     _prefect_defaults()
     # Start what takes longest first: Prefect's server (when none is set), then
     # the worker processes; both come up while Prefect and the flow are imported.
+    # Workers only when there may be more than one chunk: a few files are judged
+    # in this process.
     server = None if os.environ.get("PREFECT_API_URL") else TemporaryServer(startup_timeout())
-    pool = WorkerPool(settings.workers, settings.topic_profile) if settings.workers > 1 else None
+    several_chunks = bool(sources or url) or len(locations) > settings.chunk_size
+    pool = (
+        WorkerPool(settings.workers, settings.topic_profile)
+        if settings.workers > 1 and several_chunks
+        else None
+    )
     try:
         summary = _run_ingest(settings, paths or [], sources, list(url or []), pool, server)
     finally:
@@ -143,13 +151,12 @@ def ingest(
         raise fail(f"run {summary['status']}: {summary['error']}")
 
 
-def _nothing_new(settings: Settings, paths: list[Path]) -> dict[str, Any] | None:
-    """When every file under `paths` already has its outcome, record the run
-    (all skipped) and return its summary, without starting Prefect or any
-    worker: a folder ingested again costs a moment, not a Prefect server start.
-    None when there is something to do, or when the database or the run lock
-    is held (the flow then handles it: it waits, skips or defers)."""
-    locations = [ref.location for ref in files.discover(paths)]
+def _nothing_new(settings: Settings, locations: list[str]) -> dict[str, Any] | None:
+    """When every one of these local inputs already has its outcome, record
+    the run (all skipped) and return its summary, without starting Prefect or
+    any worker: a folder ingested again costs a moment, not a Prefect server
+    start. None when there is something to do, or when the database or the
+    run lock is held (the flow then handles it: it waits, skips or defers)."""
     store = Store(settings.db, lock_timeout=2.0)
     if not locations or not store.path.exists():
         return None

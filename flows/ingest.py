@@ -388,10 +388,12 @@ def _ingest_locked(
             _emit("advance", skipped)
             # Two batches queued ahead of the one being written: the workers
             # never wait for the writer, nor for the slowest chunk of a batch.
+            # With one worker, batches are judged here, each written at once.
+            ahead = 2 if settings.workers > 1 else 0
             inflight: deque[Submitted] = deque()
             for batch in _chunks(pending, settings.batch_size):
                 inflight.append(_submit(batch, settings))
-                if len(inflight) > 2:
+                if len(inflight) > ahead:
                     _record(_collect(inflight.popleft()), settings, run_id, tally)
             while inflight:
                 _record(_collect(inflight.popleft()), settings, run_id, tally)

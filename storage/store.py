@@ -18,9 +18,11 @@ import json
 import os
 import re
 import shutil
+import signal
+import threading
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,6 +53,37 @@ class StoreError(Exception):
 
 class StoreLocked(StoreError):
     """Another process holds the database file."""
+
+
+_HELD_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """SIGTERM and SIGINT arriving while a writable connection is open take
+    effect just after it closes. A signal handler that raises inside a DuckDB
+    statement becomes DuckDB's "Query interrupted" error instead of the
+    handler's own exception (a stopped run would look failed, not stopped);
+    a write is short, so the signal waits for it. Main thread only: Python
+    runs signal handlers there."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[tuple[int, Any]] = []
+    previous = {sig: signal.getsignal(sig) for sig in _HELD_SIGNALS}
+    for sig in _HELD_SIGNALS:
+        signal.signal(sig, lambda signum, frame: received.append((signum, frame)))
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        for signum, frame in received:
+            handler = previous[signum]
+            if callable(handler):
+                handler(signum, frame)
+            elif handler == signal.SIG_DFL:
+                signal.raise_signal(signum)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,9 +127,10 @@ class Store:
                 raise StoreError(f"cannot create {self.path.parent}: {exc.strerror}") from exc
         con = self._open(read_only)
         try:
-            if not read_only:
-                self._migrate(con)
-            yield con
+            with nullcontext() if read_only else _signals_held():
+                if not read_only:
+                    self._migrate(con)
+                yield con
         except duckdb.Error as exc:
             raise StoreError(f"{self.path}: {exc}") from exc
         finally:

@@ -178,3 +178,20 @@ def test_sql_metacharacters_are_stored_verbatim(db_path) -> None:
     store = Store(db_path)
     store.write_batch("r1", [candidate(text, "file:///x'; DROP TABLE runs;--.txt")])
     assert store.query("SELECT body FROM articles")[1] == [(text,)]
+
+
+def test_a_signal_during_a_write_takes_effect_after_it(tmp_path: Path) -> None:
+    """SIGINT (as SIGTERM) sent while a writable connection is open does not
+    interrupt the statement: the write completes, then the signal acts."""
+    import os
+    import signal
+
+    store = Store(tmp_path / "s.duckdb")
+    store.ensure()
+    with pytest.raises(KeyboardInterrupt):
+        with store.connect() as con:
+            con.execute("CREATE TABLE t AS SELECT range AS n FROM range(10)")
+            os.kill(os.getpid(), signal.SIGINT)
+            con.execute("INSERT INTO t SELECT range FROM range(10, 20)")  # still runs
+    assert store.query("SELECT count(*) FROM t")[1] == [(20,)]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
