@@ -8,8 +8,9 @@ judged in other processes. This is a plain `ProcessPoolExecutor`:
 - each worker imports the pipeline and loads its models (trafilatura, the
   langdetect profiles, the topic profile) once, as it starts, and every worker
   is started at once: a pool opened early is warm when the first chunk comes;
-- the workers import nothing of the orchestration (Prefect): a worker holds
-  about 110 MB and starts in about a second.
+- the workers import nothing of the orchestration (Prefect): a worker held
+  about 190 MB RSS in `make bench` (Prefect's process-pool workers: 280 MB)
+  and starts in about a second.
 
 A worker that dies (a segfault in a parser, the kernel's OOM killer) breaks
 the whole executor. `WorkerPool.run` then starts a new one and judges that

@@ -60,8 +60,9 @@ _HELD_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 @contextmanager
 def _signals_held() -> Iterator[None]:
-    """SIGTERM and SIGINT arriving while a writable connection is open take
-    effect just after it closes. A signal handler that raises inside a DuckDB
+    """SIGTERM and SIGINT arriving while a writable connection is in use take
+    effect once the work on it is done (before it is closed, which still
+    happens). A signal handler that raises inside a DuckDB
     statement becomes DuckDB's "Query interrupted" error instead of the
     handler's own exception (a stopped run would look failed, not stopped);
     a write is short, so the signal waits for it. Main thread only: Python
