@@ -3,12 +3,25 @@
 Feeds are hostile input. feedparser is handed bytes wrapped in a stream, never
 a string: given a string (or even bytes) it may treat the value as a URL to
 fetch or a path to open (bytes such as b"/etc/passwd" are opened as a file).
-Before parsing, the document is cut to `max_bytes` and any DOCTYPE is removed
-from its prolog, internal subset included: entity declarations are what the
-billion-laughs attack expands (feedparser's fallback parser expands them
-without limit) and what XXE uses to read files or make requests. Entities a
-legitimate feed declares are lost with it, which costs at worst a `bozo`
-warning and an unexpanded `&name;`.
+
+Entity declarations are what the billion-laughs attack expands (feedparser
+keeps those it deems "safe" and its fallback parser expands them without
+limit: a 130 KB feed gives a 1 GB title) and what XXE uses to read files or
+make requests. So before feedparser sees a feed, the document is cut to
+`max_bytes`, decoded to text by feedparser's own routine (HTTP charset, byte
+order mark, XML declaration and its fallbacks, as RFC 3023 orders them: the
+text cleaned is the text feedparser would have parsed, whatever the encoding,
+UTF-7 and EBCDIC included), and every DOCTYPE (internal subset included) and
+ENTITY declaration before the first element is removed, whatever precedes it
+(junk, a form feed, a no-break space, comments). feedparser then gets the
+cleaned text as UTF-8, declared as UTF-8, so it cannot decode it differently.
+Bytes that decode in no encoding are refused (NotAFeed), never passed on raw.
+Entities a legitimate feed declares are lost, which costs at worst a warning
+and an unexpanded `&name;`.
+
+Errors and warnings never quote the document: a NotAFeed names the URL, what
+the document looks like (HTML, JSON, the name of its first element when that
+is a plain XML name), its size and its media type.
 
 Entries come out canonical and unique: one entry per canonical URL key (so
 http/https, www and utm_* variants are one entry) and per GUID, only http(s)
@@ -20,6 +33,7 @@ from __future__ import annotations
 import codecs
 import io
 import re
+import xml.sax
 import zlib
 from calendar import timegm
 from dataclasses import dataclass
@@ -27,6 +41,8 @@ from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
+from feedparser.encodings import convert_to_utf8
+from feedparser.exceptions import CharacterEncodingOverride, NonXMLContentType
 from lxml import etree
 
 from extractors.urls import canonical, key
@@ -40,6 +56,17 @@ SITEMAP_MAX_BYTES = 50_000_000  # the sitemap protocol's own limit, uncompressed
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _WHITESPACE = re.compile(r"\s+")
 _XML_DECL_ENCODING = re.compile(rb"""^(<\?xml[^>]*?encoding\s*=\s*)(["'])[^"']*\2""")
+_XML_DECLARATION = re.compile(r"^<\?xml[^>]*>")
+# What ends the prolog scan (an element whose name starts as feedparser's `<\w` does: it
+# takes everything before as the prolog it looks for entities in) and what the scan skips
+# or removes on the way.
+_PROLOG_MARK = re.compile(r"<(?:[A-Za-z0-9_]|\?|!--|!\[CDATA\[|!\s*(?:DOCTYPE|ENTITY))", re.I | re.A)
+_DECLARATION_TOKEN = re.compile(r"""<!--|"[^"]*"?|'[^']*'?|[\[\]>]""")
+_LEFTOVER_DECLARATION = re.compile(r"<!(?=\s*(?:DOCTYPE|ENTITY))", re.I)
+_ENTITY = re.compile(r"<!\s*ENTITY", re.I)
+_FIRST_TAG = re.compile(r"<([A-Za-z_][A-Za-z0-9_.:-]{0,49})[\s/>]")
+_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.:-]{0,49}")
+_PLAIN_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:+/-]{0,79}")
 _WIDE = (  # byte order marks and the first bytes of "<?" in encodings that are not ASCII-based
     (codecs.BOM_UTF32_LE, "utf-32"),
     (codecs.BOM_UTF32_BE, "utf-32"),
@@ -89,34 +116,47 @@ def parse_feed(
     are resolved against it).
 
     `content_type` (a media type, or a whole Content-Type value) and `charset`
-    are what the server declared, as in `FetchedPage`; feedparser weighs them
-    against the document's own declaration (RFC 3023). Raise NotAFeed when the
-    bytes are not a feed at all.
+    are what the server declared, as in `FetchedPage`; they are weighed against
+    the document's own declaration as feedparser does (RFC 3023). Raise NotAFeed
+    when the bytes are not a feed at all, or are not text in any encoding.
     """
     warnings = []
+    size = len(data)
     if len(data) > max_bytes:
         data = data[:max_bytes]
         warnings.append(f"document cut to its first {max_bytes} bytes")
-    data, had_entities = neutralise_doctype(data)
-    if had_entities:
-        warnings.append("entity declarations removed, not expanded")
     # Without a Content-Type feedparser would assume ISO-8859-1 (it does when other
     # headers are present); application/xml means "as the document declares, else UTF-8".
     declared = content_type or "application/xml"
     if charset and "charset=" not in declared.lower():
         declared += f"; charset={charset}"
+    media_type = declared.split(";", 1)[0].strip()
+    text, encoding_warning = _decode(data, declared, url, size, media_type)
+    text, had_entities = _strip_declarations(text)
+    if encoding_warning:
+        warnings.append(encoding_warning)
+    if had_entities:
+        warnings.append("entity declarations removed, not expanded")
+    # The text goes on as UTF-8 and says so in every place feedparser looks: the
+    # charset (what it trusts for application/*, text/*) and the XML declaration
+    # (what it trusts for other media types), which _decode left as utf-8. The media
+    # type stays, so feedparser still notes a feed served as text/html.
     # No Content-Location: as a base it makes feedparser join URLs at every element,
     # doubling its time; entry links are joined to `url` below instead.
-    headers = {"content-type": declared}
+    headers = {"content-type": f"{media_type}; charset=utf-8"}
     try:
-        result = feedparser.parse(io.BytesIO(data), response_headers=headers)
+        result = feedparser.parse(io.BytesIO(text.encode("utf-8")), response_headers=headers)
     except Exception as exc:  # feedparser's bugs become a verdict on the input
-        raise NotAFeed(f"{url}: unreadable as a feed ({type(exc).__name__}: {exc})") from exc
+        raise NotAFeed(
+            f"{url}: unreadable as a feed (feedparser failed with {type(exc).__name__}"
+            f" on {_size_and_type(size, media_type)})"
+        ) from exc
     if not result.get("version") and not result.entries:
-        raise NotAFeed(f"{url}: expected RSS or Atom, got {_what_it_is(data)}")
+        raise NotAFeed(
+            f"{url}: expected RSS or Atom, got {_what_it_is(text)} ({_size_and_type(size, media_type)})"
+        )
     if result.get("bozo"):
-        problem = result.get("bozo_exception")
-        warnings.insert(0, _one_line(f"{type(problem).__name__}: {problem}"))
+        warnings.insert(0, _problem(result.get("bozo_exception"), declared))
     entries: list[FeedEntry] = []
     seen_keys: set[str] = set()
     seen_guids: set[str] = set()
@@ -187,7 +227,8 @@ def parse_sitemap(
             if root_name is None:
                 root_name = name
                 if name not in ("urlset", "sitemapindex"):
-                    raise NotAFeed(f"{url}: expected a sitemap, got a <{name[:50]}> document")
+                    got = _plain(name, _PLAIN_NAME) or "another"
+                    raise NotAFeed(f"{url}: expected a sitemap, got a <{got}> document ({len(data)} bytes)")
                 continue
             if event != "end" or name not in ("url", "sitemap"):
                 continue
@@ -210,69 +251,119 @@ def parse_sitemap(
                 entries.append(FeedEntry(loc, None, title, published, None))
     except etree.XMLSyntaxError as exc:
         if root_name is None:
-            raise NotAFeed(f"{url}: expected a sitemap, got {_what_it_is(data)}") from exc
+            raise NotAFeed(f"{url}: expected a sitemap, got {_sitemap_what(data)}") from exc
     if root_name is None:
-        raise NotAFeed(f"{url}: expected a sitemap, got {_what_it_is(data)}")
+        raise NotAFeed(f"{url}: expected a sitemap, got {_sitemap_what(data)}")
     return entries, nested
 
 
 def neutralise_doctype(data: bytes) -> tuple[bytes, bool]:
-    """`data` without DOCTYPE or ENTITY declarations in its prolog, and whether entities
-    were declared (a bare DOCTYPE such as Netscape's RSS 0.91 one goes silently).
+    """`data` without DOCTYPE or ENTITY declarations before its first element, and
+    whether entities were declared (a bare DOCTYPE such as Netscape's RSS 0.91 one
+    goes silently). See `_strip_declarations`.
 
     Documents in UTF-16/32 are first re-encoded as UTF-8 (with their XML
-    declaration corrected), so that a declaration cannot hide between NUL bytes.
+    declaration corrected), so that a declaration cannot hide between NUL bytes;
+    other documents are scanned as ASCII-compatible bytes. parse_feed does not
+    rely on this: it decodes first, whatever the encoding.
     """
     for mark, encoding in _WIDE:
         if data.startswith(mark):
             text = data.decode(encoding, "replace").lstrip("\ufeff")
             data = _XML_DECL_ENCODING.sub(rb"\1\2utf-8\2", text.encode("utf-8"), count=1)
             break
-    start = 3 if data.startswith(codecs.BOM_UTF8) else 0
-    i, had_entities, n = start, False, len(data)
-    while i < n:
-        while i < n and data[i] in b" \t\r\n":
-            i += 1
-        if data.startswith(b"<?", i):
-            end = data.find(b"?>", i + 2)
+    text, had_entities = _strip_declarations(data.decode("latin-1"))
+    return text.encode("latin-1"), had_entities
+
+
+def _decode(data: bytes, content_type: str, url: str, size: int, media_type: str) -> tuple[str, str | None]:
+    """The text feedparser would parse in `data`, and a warning when the declared
+    encoding was not the one that worked.
+
+    feedparser's own routine does the decoding (HTTP charset, BOM, the EBCDIC and
+    UTF-16/32 signatures, the XML declaration, then UTF-8, Windows-1252 and
+    ISO-8859-2), so the text cleaned here is exactly the text it would parse. The
+    result starts with an XML declaration that says utf-8."""
+    verdict: dict = {}
+    try:
+        converted = convert_to_utf8({"content-type": content_type}, data, verdict)
+        if not verdict.get("encoding"):  # no encoding fits: `converted` is the raw bytes
+            raise UnicodeError("no encoding fits")
+        text = converted.decode("utf-8")
+    except Exception as exc:  # UnicodeError (a lone surrogate, a codec that fails), bugs
+        raise NotAFeed(
+            f"{url}: unreadable as a feed (not text in any encoding: {_size_and_type(size, media_type)})"
+        ) from exc
+    if not _XML_DECLARATION.match(text):  # feedparser always writes one; be sure of it
+        text = "<?xml version='1.0' encoding='utf-8'?>\n" + text
+    warning = None
+    if isinstance(verdict.get("bozo_exception"), CharacterEncodingOverride):
+        used = _plain(verdict["encoding"], _PLAIN_TOKEN) or "another encoding"
+        warning = f"CharacterEncodingOverride: not in its declared encoding, read as {used}"
+    return text, warning
+
+
+def _strip_declarations(text: str) -> tuple[str, bool]:
+    """`text` without any DOCTYPE (internal subset included) or ENTITY declaration
+    before its first element, whatever precedes them, and whether entities were
+    declared.
+
+    The scan goes past anything that is not an element: an XML declaration,
+    processing instructions, comments, CDATA sections, and junk (text, a form feed, a
+    no-break space, an element whose name does not start with an ASCII letter, digit
+    or "_"). It stops only where feedparser's own prolog ends (its `<\\w`), which is
+    also past where an XML parser's prolog ends. A DOCTYPE or ENTITY still written
+    in what it kept (inside a comment, a processing instruction, a CDATA section:
+    feedparser's regular expressions see those too) has its "<" escaped.
+    """
+    kept: list[str] = []
+    start = i = 0
+    stop = n = len(text)
+    had_entities = False
+    while (found := _PROLOG_MARK.search(text, i)) is not None:
+        j, mark = found.start(), found.group()
+        if mark == "<?":
+            end = text.find("?>", j + 2)
             i = n if end < 0 else end + 2
-        elif data.startswith(b"<!--", i):
-            end = data.find(b"-->", i + 4)
+        elif mark == "<!--":
+            end = text.find("-->", j + 4)
             i = n if end < 0 else end + 3
-        elif data[i : i + 9].upper() == b"<!DOCTYPE" or data[i : i + 8].upper() == b"<!ENTITY":
-            end = _declaration_end(data, i)
-            had_entities = had_entities or b"<!entity" in data[i:end].lower()
-            data = data[:i] + data[end:]
-            n = len(data)
-        else:
+        elif mark.upper() == "<![CDATA[":
+            end = text.find("]]>", j + 9)
+            i = n if end < 0 else end + 3
+        elif mark.startswith("<!"):  # DOCTYPE or ENTITY: removed
+            end = _declaration_end(text, j)
+            had_entities = had_entities or _ENTITY.search(text, j, end) is not None
+            kept.append(text[start:j])
+            start = i = end
+        else:  # the first element
+            stop = j
             break
-    return data, had_entities
+    kept.append(text[start:stop])
+    prolog = "".join(kept)
+    had_entities = had_entities or _ENTITY.search(prolog) is not None
+    prolog = _LEFTOVER_DECLARATION.sub("&lt;!", prolog)
+    return prolog + text[stop:], had_entities
 
 
-def _declaration_end(data: bytes, i: int) -> int:
-    """Index just past the `<!DOCTYPE ...>` or `<!ENTITY ...>` starting at `i` (or the end)."""
-    depth, quote, n = 0, 0, len(data)
-    i += 2
-    while i < n:
-        c = data[i]
-        if quote:
-            if c == quote:
-                quote = 0
-        elif c in b"\"'":
-            quote = c
-        elif data.startswith(b"<!--", i):
-            end = data.find(b"-->", i + 4)
+def _declaration_end(text: str, i: int) -> int:
+    """Index just past the `<!DOCTYPE ...>` or `<!ENTITY ...>` starting at `i` (or the end):
+    the first ">" outside quoted strings, comments and the [internal subset]."""
+    depth, position, n = 0, i + 2, len(text)
+    while (token := _DECLARATION_TOKEN.search(text, position)) is not None:
+        mark, position = token.group(), token.end()
+        if mark == "<!--":
+            end = text.find("-->", position)
             if end < 0:
                 return n
-            i = end + 3
-            continue
-        elif c == ord("["):
+            position = end + 3
+        elif mark == "[":
             depth += 1
-        elif c == ord("]"):
+        elif mark == "]":
             depth = max(0, depth - 1)
-        elif c == ord(">") and depth == 0:
-            return i + 1
-        i += 1
+        elif mark == ">" and depth == 0:
+            return position
+        # else a quoted string, skipped whole (one left open runs to the end)
     return n
 
 
@@ -353,18 +444,50 @@ def _gunzip(data: bytes, max_bytes: int, url: str) -> bytes:
     return out
 
 
-def _what_it_is(data: bytes) -> str:
-    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+def _what_it_is(text: str, expected: str = "RSS, Atom or RDF") -> str:
+    """What a document that is not the expected one looks like, without quoting it
+    (at most the name of its first element, when that is a plain XML name)."""
+    head = _XML_DECLARATION.sub("", text[:4096].lstrip("\ufeff \t\r\n"), count=1)
+    head = head.lstrip("\ufeff \t\r\n")
     if not head:
         return "an empty document"
-    if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head[:1024]:
+    lowered = head[:2048].lower()
+    if lowered.startswith(("<!doctype html", "<html")) or "<html" in lowered[:1024]:
         return "an HTML page"
-    if head[:1] == b"{":
+    if head[:1] == "{":
         return "JSON"
-    preview = _one_line(head[:60].decode("utf-8", "replace"))
-    return f"no RSS, Atom or RDF root element (starts with {preview!r})"
+    first = _FIRST_TAG.search(head)
+    if first is None:
+        return f"no {expected} root element (no element)"
+    return f"no {expected} root element (first element <{first.group(1)}>)"
+
+
+def _sitemap_what(data: bytes) -> str:
+    what = _what_it_is(data[:4096].decode("utf-8", "replace"), "urlset or sitemapindex")
+    return f"{what} ({len(data)} bytes)"
+
+
+def _size_and_type(size: int, media_type: str | None) -> str:
+    return f"{size} bytes of {_plain(media_type, _PLAIN_TOKEN) or 'unnamed media type'}"
+
+
+def _plain(value: object, pattern: re.Pattern[str]) -> str | None:
+    """`value` when it is a plain token (a name, a media type, an encoding), else None."""
+    return value if isinstance(value, str) and pattern.fullmatch(value) else None
+
+
+def _problem(exc: object, content_type: str) -> str:
+    """A one-line description of what feedparser found wrong, without quoting the
+    document: the XML parser's messages are a position and a fixed text (expat's),
+    the Content-Type is the server's header; other exceptions (some quote the
+    document) go by their name only."""
+    name = type(exc).__name__
+    if isinstance(exc, xml.sax.SAXParseException):
+        return _one_line(f"{name}: {exc}")  # <unknown>:line:column: message
+    if isinstance(exc, NonXMLContentType):  # feedparser was told "; charset=utf-8" too
+        return _one_line(f"{name}: {content_type} is not an XML media type")
+    return name
 
 
 def _one_line(text: str) -> str:
     return " ".join(_CONTROL.sub("", text).split())[:300]
-

@@ -166,6 +166,52 @@ def test_not_a_feed(data: bytes, seen: str):
         parse_feed(data, FEED_URL)
 
 
+SECRET = "SECRET-TOKEN-4f2a"
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "seen"),
+    [
+        (f"<html><head><title>{SECRET}</title></head><body>x</body></html>", "text/html", "HTML"),
+        (f"{SECRET} is not a feed", "text/plain", "no element"),
+        (f"<?xml version='1.0'?><error><message>{SECRET}</message></error>", "application/xml",
+         "first element <error>"),
+        (f'{{"error": "{SECRET}"}}', "application/json", "JSON"),
+        (f"<{SECRET}\u00e9 a='{SECRET}'>", None, "no element"),  # not a plain XML name
+    ],
+)  # fmt: skip
+def test_not_a_feed_is_described_without_quoting_the_body(body: str, content_type: str, seen: str):
+    data = body.encode()
+    with pytest.raises(NotAFeed) as caught:
+        parse_feed(data, FEED_URL, content_type=content_type)
+    message = str(caught.value)
+    assert SECRET.lower() not in message.lower()
+    assert seen in message and f"{len(data)} bytes of {content_type or 'application/xml'}" in message
+
+
+def test_feed_warnings_do_not_quote_the_body():
+    data = rss(item("https://a.fr/1")).replace(b'encoding="UTF-8"', f'encoding="{SECRET}"'.encode())
+    feed = parse_feed(data, FEED_URL)
+    assert [e.url for e in feed.entries] == ["https://a.fr/1"]
+    assert feed.bozo and "CharacterEncodingOverride" in feed.bozo
+    assert SECRET.lower() not in feed.bozo.lower()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        f"<html><body>{SECRET}</body></html>",
+        f"{SECRET} garbage",
+        f"<?xml version='1.0'?><error>{SECRET}</error>",
+        f"<{SECRET}\u00e9/>",
+    ],
+)
+def test_not_a_sitemap_is_described_without_quoting_the_body(body: str):
+    with pytest.raises(NotAFeed) as caught:
+        parse_sitemap(body.encode(), "https://e.fr/sitemap.xml")
+    assert SECRET.lower() not in str(caught.value).lower()
+
+
 def test_a_path_is_data_not_a_file_to_open():
     with pytest.raises(NotAFeed) as caught:
         parse_feed(b"/etc/passwd", FEED_URL)
