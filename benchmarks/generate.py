@@ -33,7 +33,9 @@ from __future__ import annotations
 import argparse
 import html
 import json
+import os
 import random
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -1095,14 +1097,18 @@ def page(index: int, seed: int = DEFAULT_SEED) -> tuple[str, str]:
 
 
 def generate(directory: Path, pages: int, seed: int = DEFAULT_SEED) -> Corpus:
-    """Write pages 0..pages-1 into `directory` (created if missing)."""
+    """Write pages 0..pages-1 into `directory` (created if missing), dated an
+    hour ago: a drop folder's files younger than [ingest] min_file_age_seconds
+    wait for a later run, and the benchmark ingests them at once."""
     directory.mkdir(parents=True, exist_ok=True)
     paths, total = [], 0
+    past = time.time() - 3600
     for i in range(pages):
         name, text = page(i, seed)
         data = text.encode("utf-8")
         path = directory / name
         path.write_bytes(data)
+        os.utime(path, (past, past))
         paths.append(path)
         total += len(data)
     return Corpus(directory, paths, total)

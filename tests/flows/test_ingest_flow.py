@@ -10,6 +10,7 @@ import pytest
 
 from extractors.settings import Settings
 from storage.store import Store
+from tests.support.files import backdate
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -87,6 +88,7 @@ def test_rerun_adds_nothing_and_copies_are_duplicates(tmp_path: Path, db_path: P
         + "\n\nPublicité\n© 2023 Le Journal du Soir. Tous droits réservés."
     )  # fmt: skip
     (extra / "republie.txt").write_text(republished, encoding="utf-8")
+    backdate(extra)
     third = ingest([extra], db_path)
     assert third["stored"] == 0 and third["duplicates"] == 2
     store = Store(db_path)
@@ -125,6 +127,7 @@ def test_bad_inputs_get_a_recorded_outcome_and_the_run_goes_on(tmp_path: Path, d
         "parking de la salle des fêtes sera gratuit tout le samedi.",
         encoding="utf-8",
     )
+    backdate(src)
     summary = ingest([src], db_path, max_bytes=4000)
     assert summary["stored"] == 1 and summary["inputs"] == 7
     reasons = dict(Store(db_path).query("SELECT location, reason FROM rejects")[1])

@@ -8,6 +8,8 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+from tests.support.files import backdate
+
 _WHO = ["Vladimir Poutine", "Alexandre Loukachenko", "le Kremlin", "Sergueï Choïgou",
         "Dmitri Medvedev", "le ministre biélorusse de la Défense", "un porte-parole de l'OTAN",
         "le président ukrainien", "un diplomate européen", "un analyste de l'ISW"]  # fmt: skip
@@ -47,6 +49,7 @@ def article(rng: random.Random, n: int) -> str:
 
 
 def write_corpus(folder: Path, count: int, seed: int = 7) -> list[Path]:
+    """`count` articles in `folder`, backdated: ready to be ingested at once."""
     folder.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
     paths = []
@@ -54,4 +57,5 @@ def write_corpus(folder: Path, count: int, seed: int = 7) -> list[Path]:
         path = folder / f"article_{n:05d}.txt"
         path.write_text(article(rng, n), encoding="utf-8")
         paths.append(path)
+    backdate(*paths)
     return paths
