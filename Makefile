@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export DO_NOT_TRACK ?= 1
 
-.PHONY: help install run test test-all check bench clean
+.PHONY: help install run test test-slow test-all check bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -26,6 +26,9 @@ run: install ## ingest seeds/ into data/veille.duckdb and show a sample
 
 test: install ## run the test suite
 	$(BIN)/pytest -q -m "not slow"
+
+test-slow: install ## the slow tests: real Prefect server, veille serve, Ctrl-C in a terminal
+	$(BIN)/pytest -q -m slow
 
 test-all: install ## run every test, slow ones included
 	$(BIN)/pytest -q

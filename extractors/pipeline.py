@@ -14,6 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from extractors import boilerplate, dates, dedup, files, html, language, topic, urls
 from extractors.records import (
@@ -164,7 +165,10 @@ def judge(doc: Document, settings: Settings, timer: StageTimer | None = None) ->
 
 @dataclass(frozen=True, slots=True)
 class ChunkResult:
-    outcomes: list[Outcome]
+    """What a worker returns for its inputs: their outcomes (for `veille
+    extract`, records describing them), and the seconds spent per stage."""
+
+    outcomes: list[Any]
     seconds: dict[str, float]
 
 
@@ -178,7 +182,7 @@ def process_items(items: Iterable[InputRef | Document], settings: Settings) -> C
             outcomes.append(_safe_judge(item, settings, timer))
             continue
         t = time.perf_counter()
-        docs = files.read(item, settings.max_bytes)
+        docs = files.read_input(item, settings)
         timer.lap("read", t)
         for doc in docs:
             outcomes.append(doc if isinstance(doc, Rejected) else _safe_judge(doc, settings, timer))
@@ -193,3 +197,43 @@ def _safe_judge(doc: Document, settings: Settings, timer: StageTimer) -> Outcome
         return Rejected(
             doc.location, RejectReason.UNREADABLE, f"processing failed: {detail}", doc.feed_url
         )
+
+
+def describe(item: Document | Rejected, settings: Settings) -> dict[str, Any]:
+    """What the pipeline keeps from one input, and its verdict, without
+    deduplication: the record `veille extract` prints."""
+    if isinstance(item, Rejected):
+        return {"location": item.location, "verdict": f"rejected: {item.reason}", "detail": item.detail}
+    try:
+        ex = extract(item, settings)
+    except Exception as exc:  # noqa: BLE001 - as in process_items: one bad input, one outcome
+        detail = f"processing failed: {type(exc).__name__}: {exc}"[:500]
+        return {"location": item.location, "verdict": "rejected: unreadable", "detail": detail}
+    rejected = verdict(ex, settings)
+    return {
+        "location": ex.location,
+        "url": ex.url,
+        "verdict": f"rejected: {rejected.reason}" if rejected else "kept",
+        "title": ex.title,
+        "body": ex.body,
+        "published_at": ex.published.value if ex.published else None,
+        "date_precision": ex.published.precision.value if ex.published else None,
+        "date_source": ex.published.source if ex.published else None,
+        "source": ex.source,
+        "source_domain": ex.source_domain,
+        "language": ex.language,
+        "language_probability": ex.language_probability,
+        "topic_score": ex.topic_score,
+        "topic_terms": ex.topic_terms,
+        "removed": [{"rule": rule, "line": line} for rule, line in ex.removed],
+    }
+
+
+def describe_items(items: Iterable[InputRef | Document], settings: Settings) -> ChunkResult:
+    """`process_items` for `veille extract`: read and describe each input
+    (in a worker process, under the same time budget)."""
+    records = []
+    for item in items:
+        docs = files.read_input(item, settings) if isinstance(item, InputRef) else [item]
+        records += [describe(doc, settings) for doc in docs]
+    return ChunkResult(records, {})

@@ -25,6 +25,7 @@ class RejectReason(enum.StrEnum):
     HTTP_ERROR = "http_error"  # the server answered 4xx (not found, gone, forbidden)
     BLOCKED = "blocked"  # refused by policy: robots.txt, private address, redirect to file://
     FETCH_FAILED = "fetch_failed"  # transient: timeout, connection error, 5xx, truncated body
+    TIMEOUT = "timeout"  # judging it took longer than [ingest] max_seconds_per_input
 
     @property
     def retryable(self) -> bool:

@@ -50,6 +50,9 @@ class Settings:
     extraction: str = "adaptive"  # "adaptive", "full" or "fast": see extractors.html.extract
     topic_profile: Path | None = None
     near_duplicate_threshold: float = 0.6
+    max_seconds_per_input: float = 60.0  # time budget to judge one input (reject `timeout`)
+    min_file_age_seconds: float = 5.0  # files found in folders younger than this wait a run
+    follow_external_symlinks: bool = False  # follow symlinks that leave the named folder
     schedule_interval_seconds: int = 900
     schedule_cron: str | None = None
     watch_folder: Path | None = None  # `veille serve` ingests new files dropped here
@@ -97,6 +100,9 @@ _SCHEMA: dict[str, dict[str, tuple[str, type]]] = {
         "language_prefix_chars": ("language_prefix_chars", int),
         "extraction": ("extraction", str),
         "near_duplicate_threshold": ("near_duplicate_threshold", float),
+        "max_seconds_per_input": ("max_seconds_per_input", float),
+        "min_file_age_seconds": ("min_file_age_seconds", float),
+        "follow_external_symlinks": ("follow_external_symlinks", bool),
     },
     "topic": {"profile": ("topic_profile", Path)},
     "fetch": {
@@ -205,14 +211,17 @@ def _validate(s: Settings, origin: str) -> None:
         "max_bytes", "batch_size", "chunk_size", "workers", "language_prefix_chars",
         "connect_timeout", "read_timeout", "total_timeout", "per_host_concurrency",
         "fetch_threads", "max_entries_per_feed", "schedule_interval_seconds", "max_fetch_attempts",
+        "max_seconds_per_input",
     )  # fmt: skip
     for name in positive:
-        if getattr(s, name) <= 0:
+        if not getattr(s, name) > 0:  # NaN too
             raise SettingsError(f"{origin}: {name} must be positive")
     if s.extraction not in EXTRACTION_MODES:
         raise SettingsError(
             f"{origin}: extraction must be one of {', '.join(EXTRACTION_MODES)}, not {s.extraction!r}"
         )
+    if not s.min_file_age_seconds >= 0:
+        raise SettingsError(f"{origin}: min_file_age_seconds must be zero or more")
     if not 0 < s.near_duplicate_threshold <= 1:
         raise SettingsError(f"{origin}: near_duplicate_threshold must be in (0, 1]")
 

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import os
+import signal
 import sys
+import time
+import traceback
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
@@ -24,8 +28,7 @@ from rich.table import Table
 
 from extractors import files
 from extractors.parallel import WorkerPool
-from extractors.pipeline import extract as extract_document
-from extractors.pipeline import verdict
+from extractors.pipeline import describe, describe_items
 from extractors.records import Rejected
 from extractors.settings import Feed, Settings, SettingsError, load
 from extractors.topic import ProfileError, load_profile
@@ -114,16 +117,41 @@ def ingest(
 ) -> None:
     """Ingest files, feeds, sitemaps and article URLs through the Prefect flow.
 
-    With no input named, polls the feeds listed in the --config file."""
+    With no input named, polls the feeds listed in the --config file.
+    Ctrl-C stops it within seconds: what was written stays, the next run takes the rest."""
+    stored = [0]
+    try:
+        _ingest(paths or [], feed or [], url or [], sitemap or [], db, config, workers, topic, stored)
+    except KeyboardInterrupt as exc:
+        traceback.clear_frames(exc.__traceback__)  # no DuckDB handle kept alive till exit
+        err.print(
+            f"veille: interrupted; this run stored {stored[0]} new article(s), "
+            "the next run takes the rest",
+            highlight=False,
+        )
+        raise typer.Exit(130) from None
+
+
+def _ingest(
+    paths: list[Path],
+    feed: list[str],
+    url: list[str],
+    sitemap: list[str],
+    db: Path | None,
+    config: Path | None,
+    workers: int | None,
+    topic: Path | None,
+    stored: list[int],
+) -> None:
     settings = _settings(config, db, workers=workers, topic_profile=topic)
-    sources = [Feed(name=u, url=u) for u in feed or []]
-    sources += [Feed(name=u, url=u, kind="sitemap") for u in sitemap or []]
+    sources = [Feed(name=u, url=u) for u in feed]
+    sources += [Feed(name=u, url=u, kind="sitemap") for u in sitemap]
     if not (paths or sources or url):
         sources = list(settings.feeds)
     if not (paths or sources or url):
         raise fail("nothing to ingest: name files, --feed, --url or --sitemap, "
                    "or a --config listing [[feeds]]", 2)  # fmt: skip
-    locations = [ref.location for ref in files.discover(paths or [])]
+    locations = [ref.location for ref in files.discover_inputs(paths, settings)]
     if paths and not (sources or url):
         done = _nothing_new(settings, locations)
         if done is not None:
@@ -131,21 +159,17 @@ def ingest(
             return
     _prefect_defaults()
     # Start what takes longest first: Prefect's server (when none is set), then
-    # the worker processes; both come up while Prefect and the flow are imported.
-    # Workers only when there may be more than one chunk: a few files are judged
-    # in this process.
+    # the worker processes (no more than there are chunks to judge); both come
+    # up while Prefect and the flow are imported.
     server = None if os.environ.get("PREFECT_API_URL") else TemporaryServer(startup_timeout())
-    several_chunks = bool(sources or url) or len(locations) > settings.chunk_size
-    pool = (
-        WorkerPool(settings.workers, settings.topic_profile)
-        if settings.workers > 1 and several_chunks
-        else None
-    )
+    chunks = settings.workers if (sources or url) else math.ceil(len(locations) / settings.chunk_size)
+    pool = WorkerPool(max(1, min(settings.workers, chunks)), settings.topic_profile)
     try:
-        summary = _run_ingest(settings, paths or [], sources, list(url or []), pool, server)
-    finally:
-        if pool is not None:
-            pool.close()
+        summary = _run_ingest(settings, paths, sources, url, pool, server, stored)
+    except BaseException:
+        pool.close(wait=False)
+        raise
+    pool.close()
     _print_summary(summary)
     if summary["status"] != "completed":
         raise fail(f"run {summary['status']}: {summary['error']}")
@@ -187,8 +211,9 @@ def _run_ingest(
     paths: list[Path],
     sources: list[Feed],
     urls: list[str],
-    pool: WorkerPool | None,
+    pool: WorkerPool,
     server: TemporaryServer | None,
+    stored: list[int],
 ) -> dict[str, Any]:
     from prefect.settings import PREFECT_API_URL, temporary_settings  # slow import: only here
 
@@ -212,6 +237,8 @@ def _run_ingest(
     def on_progress(event: str, amount: int) -> None:
         if event == "total":
             bar.update(task_id, total=amount)
+        elif event == "stored":
+            stored[0] += amount
         else:
             bar.advance(task_id, amount)
 
@@ -343,10 +370,14 @@ def extract(
 ) -> None:
     """Show what the pipeline would keep from each input, without storing anything."""
     settings = _settings(config, None, topic_profile=topic)
-    results = []
-    for ref in files.discover(paths):
-        for item in files.read(ref, settings.max_bytes):
-            results.append(_extraction_record(item, settings))
+    refs = list(files.discover_inputs(paths, settings))
+    # In a worker process, so that an input over its time budget is stopped
+    # (and reported) like in a run.
+    with WorkerPool(1, settings.topic_profile, work=describe_items) as pool:
+        results = [
+            describe(item, settings) if isinstance(item, Rejected) else item
+            for item in pool.run(refs, settings).outcomes
+        ]
     if format is ExtractFormat.jsonl:
         for record in results:
             sys.stdout.write(json.dumps(record, ensure_ascii=False, default=_jsonable) + "\n")
@@ -354,28 +385,12 @@ def extract(
         sys.stdout.write(json.dumps(results, ensure_ascii=False, indent=2, default=_jsonable) + "\n")
 
 
-def _extraction_record(item: Any, settings: Settings) -> dict[str, Any]:
-    if isinstance(item, Rejected):
-        return {"location": item.location, "verdict": f"rejected: {item.reason}", "detail": item.detail}
-    ex = extract_document(item, settings)
-    rejected = verdict(ex, settings)
-    return {
-        "location": ex.location,
-        "url": ex.url,
-        "verdict": f"rejected: {rejected.reason}" if rejected else "kept",
-        "title": ex.title,
-        "body": ex.body,
-        "published_at": ex.published.value if ex.published else None,
-        "date_precision": ex.published.precision.value if ex.published else None,
-        "date_source": ex.published.source if ex.published else None,
-        "source": ex.source,
-        "source_domain": ex.source_domain,
-        "language": ex.language,
-        "language_probability": ex.language_probability,
-        "topic_score": ex.topic_score,
-        "topic_terms": ex.topic_terms,
-        "removed": [{"rule": rule, "line": line} for rule, line in ex.removed],
-    }
+class _StoppedEarly(KeyboardInterrupt):
+    """SIGTERM before the service's own signal handlers are in place."""
+
+
+def _stop_early(signum: int, frame: Any) -> None:
+    raise _StoppedEarly()
 
 
 @app.command()
@@ -394,26 +409,51 @@ def serve(
     watch = watch or settings.watch_folder
     if not settings.feeds and watch is None:
         raise fail("nothing to serve: no [[feeds]] in the configuration and no --watch folder", 2)
+    lock = RunLock(settings.db, kind="serve")
     try:
         Store(settings.db, settings.lock_timeout_seconds).ensure()
+        lock.acquire(0)
+    except RunLockTimeout as exc:
+        raise fail(f"another veille serve is serving this database: {exc}", 1) from exc
     except StoreError as exc:
         raise fail(str(exc)) from exc
     _prefect_defaults()
-    from flows.service import prefect_api
-    from flows.service import serve as serve_deployments
-
+    t0 = time.monotonic()
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        with prefect_api(log=lambda m: err.print(m, highlight=False)) as api:
-            err.print(f"Serving Veille deployments on {api}", highlight=False)
-            serve_deployments(settings, watch)
-    except KeyboardInterrupt:
-        err.print("Stopped; schedules stay active for the next start.")
-    except RuntimeError as exc:
-        raise fail(str(exc)) from exc
+        # Until the service's own handlers are in place, SIGTERM stops it as Ctrl-C does.
+        signal.signal(signal.SIGTERM, _stop_early)
+        from flows.service import prefect_api
+        from flows.service import serve as serve_deployments
+
+        with prefect_api(log=lambda m: err.print(m, highlight=False, markup=False)) as api:
+            err.print(f"Prefect API: {api}", highlight=False, markup=False)
+            stopped = serve_deployments(settings, watch, log=lambda m: err.print(m, markup=False))
+            # stopping the local server, if we started it, must not be cut short
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    except KeyboardInterrupt as exc:
+        name = "SIGTERM" if isinstance(exc, _StoppedEarly) else "SIGINT"
+        err.print(f"Stopped by {name} in {time.monotonic() - t0:.1f} s, before serving anything.")
+        raise typer.Exit(0 if name == "SIGTERM" else 130) from None
+    except Exception as exc:  # noqa: BLE001 - Prefect's errors: one line, not a traceback
+        raise fail(f"{type(exc).__name__}: {exc}" if not isinstance(exc, RuntimeError) else str(exc)) from exc
+    finally:
+        lock.release()
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+    err.print(stopped.line(), highlight=False)
+    raise typer.Exit(stopped.exit_code)
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    finally:
+        # What is left is exit: Prefect sends its last logs, then a temporary
+        # server stops. A second Ctrl-C must not cut that short (a server left
+        # running, a traceback from a half-sent log); it lasts a moment.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 if __name__ == "__main__":

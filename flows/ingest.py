@@ -33,20 +33,22 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE
 from prefect.context import FlowRunContext
+from prefect.exceptions import TerminationSignal
 from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
+from prefect.states import Cancelled
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from extractors import files, urls, web
 from extractors.fetch import Fetcher
-from extractors.parallel import WorkerPool
+from extractors.parallel import PoolClosed, WorkerPool
 from extractors.pipeline import ChunkResult, process_items
 from extractors.records import Document, FeedPoll, InputRef, Outcome
 from extractors.settings import Feed, Settings, fetch_policy
 from extractors.urls import canonical
 from storage.locks import RunLock, RunLockTimeout
-from storage.store import BatchReport, Store, StoreLocked
+from storage.store import BatchReport, Store, StoreLocked, signals_held
 
 ProgressHook = Callable[[str, int], None]  # (event, amount): "total" or "advance"
 _progress_hooks: list[ProgressHook] = []
@@ -112,8 +114,8 @@ class RunTally:
 
 
 @task(name="discover-files", cache_policy=NONE)
-def discover_inputs(paths: list[str]) -> list[InputRef]:
-    return list(files.discover(paths))
+def discover_inputs(paths: list[str], settings: Settings) -> list[InputRef]:
+    return list(files.discover_inputs(paths, settings))
 
 
 @task(name="skip-settled", retries=2, retry_delay_seconds=2, cache_policy=NONE)
@@ -153,7 +155,14 @@ def fetch_pages(fetcher: Fetcher, entries: list[web.WebEntry], threads: int) -> 
 @task(name="process-chunk", cache_policy=NONE)
 def process_chunk(items: list[InputRef | Document], settings: Settings) -> ChunkResult:
     pool = _pools.active
-    return pool.run(items, settings) if pool else process_items(items, settings)
+    try:
+        if pool is None:
+            if _pools.interrupted:
+                raise PoolClosed("interrupted")
+            return process_items(items, settings)
+        return pool.run(items, settings)
+    except PoolClosed:
+        return Cancelled(message="the run was interrupted before this chunk was judged")
 
 
 def _retry_when_locked(task: Any, task_run: Any, state: Any) -> bool:
@@ -199,33 +208,39 @@ def _chunks(items: Sequence[Any], size: int) -> Iterator[list[Any]]:
 class _Pools:
     """The worker pool of the run in progress in this process, if any.
 
-    The CLI may open one before the flow starts (`prestarted`), so that its
-    workers warm up while Prefect starts; otherwise a run opens its own the
-    first time it has more than one chunk to judge, and closes it at its end.
+    Every input is judged in a worker process, under its time budget. The CLI
+    may open the pool before the flow starts (`prestarted`), so that its
+    workers warm up while Prefect starts; otherwise a run opens its own (no
+    more workers than it has chunks) the first time it judges anything, and
+    closes it at its end.
     """
 
     def __init__(self) -> None:
         self.prestarted: WorkerPool | None = None
         self.active: WorkerPool | None = None
+        self.interrupted = False  # chunks still queued must not be judged in this process
         self._owned = False
         self._lock = threading.Lock()
 
-    def need(self, settings: Settings) -> WorkerPool:
+    def need(self, settings: Settings, chunks: int) -> WorkerPool:
         with self._lock:
             if self.active is None:
-                pre = self.prestarted
-                if pre is not None and pre.workers == settings.workers:
-                    self.active, self._owned = pre, False
+                if self.prestarted is not None:
+                    self.active, self._owned = self.prestarted, False
                 else:
-                    self.active, self._owned = WorkerPool(settings.workers, settings.topic_profile), True
+                    workers = max(1, min(settings.workers, chunks))
+                    self.active, self._owned = WorkerPool(workers, settings.topic_profile), True
             return self.active
 
-    def release(self) -> None:
+    def release(self, wait: bool = True) -> None:
+        """Close the run's own pool: after its inputs, or at once (`wait=False`:
+        the run is interrupted, its workers are killed)."""
         with self._lock:
             pool, owned = self.active, self._owned
             self.active, self._owned = None, False
-        if pool is not None and owned:
-            pool.close()
+            self.interrupted = not wait
+        if pool is not None and (owned or not wait):
+            pool.close(wait=wait)
 
 
 _pools = _Pools()
@@ -257,14 +272,14 @@ def _submit(items: list[InputRef | Document], settings: Settings) -> Submitted:
     """Start judging a batch: chunks go to the task runner, one per worker
     (few task runs, so Prefect's cost per run stays small; a worker that ends
     its chunk early takes one of the batch queued behind). With one worker or
-    one chunk, the work is done here and now. Chunks are passed quoted: Prefect
-    need not walk every page of them looking for futures."""
+    one chunk, the chunk is handed to the pool here and now. Chunks are passed
+    quoted: Prefect need not walk every page of them looking for futures."""
     size = max(settings.chunk_size, math.ceil(len(items) / settings.workers))
     chunks = list(_chunks(items, size))
+    if _tasks_run_here():
+        _pools.need(settings, len(chunks))
     if len(chunks) <= 1 or settings.workers == 1:
         return [(chunk, process_chunk(quote(chunk), settings)) for chunk in chunks]
-    if _tasks_run_here():
-        _pools.need(settings)
     return [(chunk, process_chunk.submit(quote(chunk), settings)) for chunk in chunks]
 
 
@@ -336,6 +351,13 @@ def ingest(
     the work to the next run instead of failing: nothing is recorded as done
     that was not written, so the next run picks everything up.
     """
+    return ingest_in_flow(settings, paths or [], feeds or [], urls or [])
+
+
+def ingest_in_flow(
+    settings: Settings, paths: list[str], feeds: list[Feed], urls: list[str]
+) -> dict[str, Any]:
+    """The body of an ingest flow run (this one's, or a served deployment's)."""
     logger = get_run_logger()
     run_id = uuid.uuid4().hex[:12]
     lock = RunLock(settings.db)
@@ -345,7 +367,7 @@ def ingest(
         logger.warning("Skipping run %s: %s", run_id, exc)
         return _summary(run_id, RunTally(), settings, "skipped", str(exc))
     try:
-        return _ingest_locked(run_id, settings, paths or [], feeds or [], urls or [])
+        return _ingest_locked(run_id, settings, paths, feeds, urls)
     finally:
         lock.release()
 
@@ -356,6 +378,7 @@ def _ingest_locked(
     logger = get_run_logger()
     store = Store(settings.db, settings.lock_timeout_seconds)
     tally = RunTally()
+    _pools.interrupted = False
     try:
         store.begin_run(run_id, str(flow_run.id) if flow_run.id else None, close_stale=True)
     except StoreLocked as exc:
@@ -365,7 +388,7 @@ def _ingest_locked(
     policy = fetch_policy(settings)
     fetcher = Fetcher(policy)
     try:
-        refs = discover_inputs(paths) if paths else []
+        refs = discover_inputs(paths, settings) if paths else []
         polled = []
         if feeds:
             # Feeds and sitemaps are named by the user, not discovered: robots.txt
@@ -404,11 +427,16 @@ def _ingest_locked(
                 _emit("advance", len(failed))
                 _record(_collect(_submit(docs, settings)) if docs else [], settings, run_id, tally,
                         failed)  # fmt: skip
-        finally:
-            _pools.release()
+        except BaseException:
+            _pools.release(wait=False)
+            raise
+        _pools.release()
     except StoreLocked as exc:
         status, error = "interrupted", str(exc)
         logger.warning("Run %s stopped, the rest is left for the next run: %s", run_id, exc)
+    except (KeyboardInterrupt, SystemExit, TerminationSignal) as exc:
+        status, error = "interrupted", f"stopped by {_signal_name(exc)}; the next run takes the rest"
+        raise
     except BaseException as exc:
         status, error = "failed", f"{type(exc).__name__}: {exc}"
         raise
@@ -465,10 +493,18 @@ def _record(
     for r in results:
         tally.stage_seconds.update(r.seconds)
     t = time.perf_counter()
-    report = write_batch(settings, run_id, quote(outcomes))
-    tally.stage_seconds["write"] += time.perf_counter() - t
-    tally.inputs += len(outcomes)
-    tally.add(report)
+    with signals_held():  # a Ctrl-C during the write stops the run once it is counted
+        report = write_batch(settings, run_id, quote(outcomes))
+        tally.stage_seconds["write"] += time.perf_counter() - t
+        tally.inputs += len(outcomes)
+        tally.add(report)
+        _emit("stored", len(report.stored))
+
+
+def _signal_name(exc: BaseException) -> str:
+    if isinstance(exc, KeyboardInterrupt):
+        return "SIGINT (Ctrl-C)"
+    return "SIGTERM" if isinstance(exc, TerminationSignal) else type(exc).__name__
 
 
 def _finish(store: Store, run_id: str, status: str, error: str | None, tally: RunTally) -> None:

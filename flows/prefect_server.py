@@ -18,8 +18,10 @@ This module imports nothing of Prefect: it is loaded before Prefect is.
 from __future__ import annotations
 
 import atexit
+import ctypes
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -35,6 +37,18 @@ def prefect_executable() -> str:
     first: another one on PATH may be another version)."""
     beside = Path(sys.executable).with_name("prefect")
     return str(beside) if beside.exists() else (shutil.which("prefect") or "prefect")
+
+
+def die_with_parent() -> None:
+    """`preexec_fn` for a server in its own session (out of reach of the
+    terminal's Ctrl-C, stopped by us last): it gets SIGTERM if we are killed
+    (kill -9) before we can stop it, instead of running on as an orphan.
+    Linux only; elsewhere the server is left to the operator."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def healthy(api_url: str) -> bool:
@@ -74,6 +88,8 @@ class TemporaryServer:
             stdin=subprocess.DEVNULL,
             stdout=self._output,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # Ctrl-C reaches the command's process group, not the server
+            preexec_fn=die_with_parent,
         )  # fmt: skip
 
     def wait(self) -> str:

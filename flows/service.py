@@ -9,9 +9,12 @@ queue), and all runs on one database take turns through the storage run lock.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import json
 import os
 import re
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -19,17 +22,21 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
-from prefect import serve as prefect_serve
-from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
+from prefect import flow
+from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy, StateType
 from prefect.deployments.runner import EntrypointType, RunnerDeployment
 from prefect.settings import PREFECT_API_URL, temporary_settings
+from prefect.task_runners import ThreadPoolTaskRunner
+from pydantic import TypeAdapter
 
 from extractors.settings import Feed, Settings
-from flows.ingest import ingest
-from flows.prefect_server import healthy, prefect_executable, stop_process
+from flows.ingest import ingest_in_flow
+from flows.prefect_server import die_with_parent, healthy, prefect_executable, stop_process
 
 LOCAL_API = "http://127.0.0.1:4200/api"
+SERVE_SETTINGS_ENV = "VEILLE_SERVE_SETTINGS"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,32 +78,24 @@ def schedule_groups(settings: Settings) -> list[ScheduleGroup]:
     return result
 
 
-def _parameters(settings: Settings, **inputs: Any) -> dict[str, Any]:
-    """JSON parameters for a deployment (Prefect validates them back into types)."""
-    data = dataclasses.asdict(settings)
-    data = {k: (str(v) if isinstance(v, Path) else v) for k, v in data.items()}
-    inputs = {k: [dataclasses.asdict(x) if dataclasses.is_dataclass(x) else x for x in v]
-              for k, v in inputs.items()}  # fmt: skip
-    return {"settings": data, **inputs}
-
-
 _ONE_AT_A_TIME = ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE)
 
 
+WATCH_FOLDER = "watch-folder"
+
+
 def deployments(settings: Settings, watch: Path | None = None) -> list[RunnerDeployment]:
-    # served runs start in their own process: absolute paths, whatever its working directory
-    settings = settings.replace(db=settings.db.resolve())
-    if settings.topic_profile:
-        settings = settings.replace(topic_profile=settings.topic_profile.resolve())
+    """One deployment per schedule group, plus `watch-folder`. Their only
+    parameter names the group: everything else comes from the serving process."""
     result = []
     for group in schedule_groups(settings):
         names = [f.name for f in group.feeds]
         result.append(
-            ingest.to_deployment(
+            served_ingest.to_deployment(
                 name=f"feeds-{_slug(group.name)}",
                 interval=group.interval_seconds,
                 cron=group.cron,
-                parameters=_parameters(settings, feeds=list(group.feeds)),
+                parameters={"group": group.name},
                 tags=["veille", "feeds", *names],
                 description=f"Poll {len(names)} feed(s): {', '.join(names)}",
                 concurrency_limit=_ONE_AT_A_TIME,
@@ -104,19 +103,59 @@ def deployments(settings: Settings, watch: Path | None = None) -> list[RunnerDep
             )
         )
     if watch is not None:
-        folder = watch.resolve()
         result.append(
-            ingest.to_deployment(
-                name="watch-folder",
+            served_ingest.to_deployment(
+                name=WATCH_FOLDER,
                 interval=settings.watch_interval_seconds,
-                parameters=_parameters(settings, paths=[str(folder)]),
+                parameters={"group": WATCH_FOLDER},
                 tags=["veille", "files"],
-                description=f"Ingest new files dropped into {folder}",
+                description=f"Ingest new files dropped into {watch.resolve()}",
                 concurrency_limit=_ONE_AT_A_TIME,
                 entrypoint_type=EntrypointType.MODULE_PATH,
             )
         )
     return result
+
+
+def served_settings_environment(settings: Settings, watch: Path | None) -> str:
+    """The settings of the serving process, paths made absolute (its runs
+    start in other processes and directories), for `VEILLE_SERVE_SETTINGS`."""
+    settings = settings.replace(db=settings.db.expanduser().resolve(), watch_folder=watch and watch.resolve())
+    if settings.topic_profile:
+        settings = settings.replace(topic_profile=settings.topic_profile.resolve())
+    data = dataclasses.asdict(settings)
+    return json.dumps(data, default=str)
+
+
+def _served_settings() -> Settings:
+    raw = os.environ.get(SERVE_SETTINGS_ENV)
+    if not raw:
+        raise RuntimeError(
+            f"runs of Veille's deployments are started by `veille serve` ({SERVE_SETTINGS_ENV} is not set)"
+        )
+    return TypeAdapter(Settings).validate_python(json.loads(raw))
+
+
+@flow(name="veille-ingest", log_prints=False, task_runner=ThreadPoolTaskRunner(max_workers=os.cpu_count()))
+def served_ingest(group: str) -> dict[str, Any]:
+    """A scheduled run of `veille serve`: the feeds of one schedule group, or
+    the watched folder.
+
+    Anyone who can reach the Prefect API can start a deployment's run with
+    parameters of their choosing, so `group` is the only one: it picks among
+    what the serving process's configuration already lists. The settings
+    (database, network policy, caps, time budgets) come from the serving
+    process itself, through the environment it gives its runs, never from the
+    API. Same Prefect flow name as `veille ingest`'s runs: one history."""
+    settings = _served_settings()
+    if group == WATCH_FOLDER:
+        if settings.watch_folder is None:
+            raise ValueError("this service watches no folder")
+        return ingest_in_flow(settings, [str(settings.watch_folder)], [], [])
+    feeds = {g.name: g.feeds for g in schedule_groups(settings)}
+    if group not in feeds:
+        raise ValueError(f"no schedule group {group!r} in this service's configuration")
+    return ingest_in_flow(settings, [], list(feeds[group]), [])
 
 
 @contextmanager
@@ -148,6 +187,8 @@ def prefect_api(log: Any = print, startup_timeout: float = 90.0) -> Iterator[str
         [prefect, "server", "start", "--host", "127.0.0.1", "--port", "4200"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,  # stopped last, by us: Ctrl-C must not take it down first
+        preexec_fn=die_with_parent,
     )
     try:
         deadline = time.monotonic() + startup_timeout
@@ -158,17 +199,168 @@ def prefect_api(log: Any = print, startup_timeout: float = 90.0) -> Iterator[str
         with _use_api(LOCAL_API) as url:
             yield url
     finally:
-        stop_process(server, grace=20)
+        stop_process(server, grace=5)
 
 
-def serve(settings: Settings, watch: Path | None = None) -> None:
-    """Register the deployments and run their schedules until stopped.
+@dataclass
+class Stopped:
+    """How `serve` ended: the signal that stopped it and what became of the runs."""
 
-    Ctrl-C or SIGTERM stops the process; the schedules stay active on the
-    server (`pause_on_shutdown=False`), so the next start resumes them and a
-    run due meanwhile is picked up then.
+    signal: str
+    cancelled: int  # runs in progress that were stopped
+    crashed: int  # runs marked Crashed by the final sweep (their process could not report)
+    seconds: float
+
+    @property
+    def exit_code(self) -> int:
+        return 130 if self.signal == "SIGINT" else 0
+
+    def line(self) -> str:
+        runs = "no run was in progress"
+        if self.cancelled or self.crashed:
+            runs = f"{self.cancelled + self.crashed} run(s) in progress ended (Cancelled or Crashed)"
+        return (
+            f"Stopped by {self.signal} in {self.seconds:.1f} s: {runs}, their slots released; "
+            "schedules stay active for the next start."
+        )
+
+
+_ACTIVE = [StateType.RUNNING, StateType.PENDING, StateType.CANCELLING]
+
+
+async def end_unfinished_runs(deployment_ids: list[UUID], message: str) -> list[str]:
+    """Mark Crashed every run of these deployments that is not in a final
+    state, which frees its concurrency slot (Prefect releases a deployment's
+    slot on any move out of Running, Pending or Cancelling, forced or not);
+    a flow-run process of theirs still alive on this machine is stopped
+    first. Called when nothing of ours can still be running them: at start
+    (under the serve lock) and after stopping. Returns the runs' names."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import (
+        DeploymentFilter,
+        DeploymentFilterId,
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.sorting import FlowRunSort
+    from prefect.states import Crashed
+
+    if not deployment_ids:
+        return []
+    async with get_client() as client:
+        runs = await client.read_flow_runs(
+            deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=deployment_ids)),
+            flow_run_filter=FlowRunFilter(
+                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=_ACTIVE))
+            ),
+            sort=FlowRunSort.EXPECTED_START_TIME_ASC,
+            limit=200,
+        )
+        for run in runs:
+            await asyncio.to_thread(_stop_flow_run_processes, str(run.id))
+            await client.set_flow_run_state(run.id, Crashed(message=message), force=True)
+    return [run.name for run in runs]
+
+
+def _stop_flow_run_processes(flow_run_id: str, grace: float = 5.0) -> None:
+    """SIGTERM (then SIGKILL) the processes of this machine running that flow
+    run (the runner gives them PREFECT__FLOW_RUN_ID): an orphan left by a
+    killed service would otherwise go on holding the run lock."""
+    needle = f"PREFECT__FLOW_RUN_ID={flow_run_id}".encode()
+    pids = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            if needle in (entry / "environ").read_bytes().split(b"\0") and int(entry.name) != os.getpid():
+                pids.append(int(entry.name))
+        except (OSError, ValueError):
+            continue
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        alive = [pid for pid in pids if _signal(pid, sig)]
+        deadline = time.monotonic() + grace
+        while alive and time.monotonic() < deadline:
+            time.sleep(0.1)
+            alive = [pid for pid in alive if _signal(pid, 0)]
+        if not alive:
+            return
+
+
+def _signal(pid: int, sig: int) -> bool:
+    try:
+        os.kill(pid, sig)
+        return True
+    except (ProcessLookupError, PermissionError):
+        return False
+
+
+async def _serve(deps: list[RunnerDeployment], log: Any, poll_seconds: float) -> Stopped:
+    from prefect.runner import Runner
+
+    runner = Runner(
+        name=f"veille-serve-{os.getpid()}", pause_on_shutdown=False, query_seconds=poll_seconds
+    )
+    ids = [await runner.aadd_deployment(d) for d in deps]
+    left = await end_unfinished_runs(ids, "the veille serve that ran it stopped without ending it")
+    if left:
+        log(f"Marked {len(left)} run(s) left unfinished by an earlier stop as Crashed: {', '.join(left)}")
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    received: list[str] = []
+
+    def on_signal(sig: signal.Signals) -> None:
+        received.append(sig.name)
+        stop.set()
+
+    started = asyncio.ensure_future(runner.start())
+    await asyncio.sleep(0)  # start() installs its own SIGTERM handler first thing: ours replace it
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, on_signal, sig)
+    log(f"Serving {len(deps)} deployment(s): {', '.join(d.name for d in deps)}")
+    stopping = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({started, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    if not stop.is_set():
+        stopping.cancel()
+        started.result()  # the runner ended by itself: its error, if any
+        return Stopped("end", 0, 0, 0.0)
+    t0 = time.monotonic()
+    in_progress = len(runner._process_manager.flow_run_ids())
+    try:
+        # Cancels the runs in progress: their processes get SIGTERM and a
+        # write in progress completes first; runs are marked Cancelled.
+        await asyncio.wait_for(runner.astop(), timeout=6)
+    except (TimeoutError, Exception):  # noqa: BLE001 - the sweep below ends what is left
+        pass
+    try:
+        await asyncio.wait_for(started, timeout=2)
+    except (TimeoutError, Exception):  # noqa: BLE001
+        started.cancel()
+    try:
+        crashed = await end_unfinished_runs(ids, f"veille serve was stopped ({received[0]}) during this run")
+    except Exception as exc:  # noqa: BLE001 - the next start sweeps again
+        log(f"Could not check the runs left unfinished ({type(exc).__name__}: {exc}); the next start will")
+        crashed = []
+    return Stopped(received[0], max(0, in_progress - len(crashed)), len(crashed), time.monotonic() - t0)
+
+
+def serve(settings: Settings, watch: Path | None = None, log: Any = print) -> Stopped:
+    """Register the deployments and run their schedules until SIGTERM or
+    SIGINT (Ctrl-C).
+
+    Stopping ends every run this service started in a final state (Cancelled,
+    or Crashed when its process could not say so itself), which frees its
+    deployment's concurrency slot; runs in progress get SIGTERM, and a write
+    in progress completes first. Schedules stay active on the server
+    (`pause_on_shutdown=False`): the next start resumes them, and a run due
+    meanwhile is picked up then. Runs left unfinished by a service that was
+    killed (kill -9, a power cut) are marked Crashed when the next one starts.
     """
     deps = deployments(settings, watch)
     if not deps:
         raise ValueError("nothing to serve: no [[feeds]] in the configuration and no watched folder")
-    prefect_serve(*deps, pause_on_shutdown=False)
+    os.environ[SERVE_SETTINGS_ENV] = served_settings_environment(settings, watch)
+    # Runs due are looked for often enough that one starts well within its
+    # interval (Prefect's default is every 10 s).
+    intervals = [g.interval_seconds for g in schedule_groups(settings) if g.interval_seconds]
+    intervals += [settings.watch_interval_seconds] if watch is not None else []
+    poll = max(1.0, min(10.0, min(intervals, default=100) / 10))
+    return asyncio.run(_serve(deps, log, poll))

@@ -23,8 +23,12 @@ class RunLockTimeout(TimeoutError):
 
 
 class RunLock:
-    def __init__(self, db: str | Path) -> None:
-        self.path = Path(f"{db}.run.lock")
+    """`<db>.run.lock`; `<db>.serve.lock` (kind "serve") is held by `veille
+    serve` for as long as it serves the database's deployments."""
+
+    def __init__(self, db: str | Path, kind: str = "run") -> None:
+        self.kind = kind
+        self.path = Path(f"{db}.{kind}.lock")
         self._fd: int | None = None
 
     def acquire(self, timeout: float) -> None:
@@ -44,7 +48,7 @@ class RunLock:
                     holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
                     os.close(fd)
                     raise RunLockTimeout(
-                        f"another run (pid {holder}) holds {self.path}; waited {timeout:g}s"
+                        f"another {self.kind} (pid {holder}) holds {self.path}; waited {timeout:g}s"
                     ) from None
                 time.sleep(0.2)
         os.ftruncate(fd, 0)

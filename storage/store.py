@@ -59,14 +59,15 @@ _HELD_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 @contextmanager
-def _signals_held() -> Iterator[None]:
+def signals_held() -> Iterator[None]:
     """SIGTERM and SIGINT arriving while a writable connection is in use take
     effect once the work on it is done (before it is closed, which still
     happens). A signal handler that raises inside a DuckDB
     statement becomes DuckDB's "Query interrupted" error instead of the
     handler's own exception (a stopped run would look failed, not stopped);
     a write is short, so the signal waits for it. Main thread only: Python
-    runs signal handlers there."""
+    runs signal handlers there. Nested holds deliver to the outer one: a
+    caller that must also count what was written holds them around both."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -128,7 +129,7 @@ class Store:
                 raise StoreError(f"cannot create {self.path.parent}: {exc.strerror}") from exc
         con = self._open(read_only)
         try:
-            with nullcontext() if read_only else _signals_held():
+            with nullcontext() if read_only else signals_held():
                 if not read_only:
                     self._migrate(con)
                 yield con

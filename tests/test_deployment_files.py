@@ -38,7 +38,7 @@ def test_compose_services_and_commands() -> None:
     assert set(services) == {"postgres", "prefect-server", "veille"}
     server = services["prefect-server"]
     assert server["command"][:3] == ["prefect", "server", "start"]
-    assert "4200:4200" in server["ports"]
+    assert server["ports"] == ["127.0.0.1:4200:4200"]  # the API has no authentication
     assert server["environment"]["PREFECT_API_DATABASE_CONNECTION_URL"].startswith(
         "postgresql+asyncpg://prefect:prefect@postgres:5432/"
     )

@@ -19,13 +19,21 @@ from pathlib import Path
 import httpx
 import pytest
 
-from extractors.settings import load
+from extractors.settings import Settings, load
 from flows.prefect_server import healthy, stop_process
-from flows.service import deployments, schedule_groups
+from flows.service import (
+    SERVE_SETTINGS_ENV,
+    WATCH_FOLDER,
+    deployments,
+    schedule_groups,
+    served_ingest,
+    served_settings_environment,
+)
 from storage.store import Store
 from tests.support.pages import ARTICLES, blog_page, journal_page, rss
 from tests.support.server import LocalServer, Reply
 
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 RSS = {"Content-Type": "application/rss+xml"}
 DATE = "Wed, 14 Jun 2023 06:30:00 GMT"
@@ -64,9 +72,12 @@ def test_schedule_groups_and_deployments(tmp_path: Path, prefect_harness) -> Non
     assert sorted(deps) == ["feeds-cron-0", "feeds-default", "feeds-fast", "watch-folder"]
     fast = deps["feeds-fast"]
     assert {"veille", "B", "C"} <= set(fast.tags)
-    assert [f["name"] for f in fast.parameters["feeds"]] == ["B", "C"]
-    assert fast.parameters["settings"]["db"] == str(settings.db.resolve())
-    assert deps["watch-folder"].parameters["paths"] == [str(tmp_path.resolve())]
+    # the only parameter an API client can set picks a group; the rest is the service's own
+    assert fast.parameters == {"group": "fast"}
+    assert deps["watch-folder"].parameters == {"group": "watch-folder"}
+    assert {name: set(d._parameter_openapi_schema.properties) for name, d in deps.items()} == {
+        name: {"group"} for name in deps
+    }
     assert fast.concurrency_limit == 1
 
 
@@ -183,3 +194,26 @@ def _iso(ts: float) -> str:
     from datetime import UTC, datetime
 
     return datetime.fromtimestamp(ts, UTC).isoformat()
+
+
+def test_a_served_run_takes_its_settings_from_the_service_not_from_parameters(
+    tmp_path: Path, prefect_harness, monkeypatch
+) -> None:
+    """Run parameters come from anyone who reaches the Prefect API: the
+    database, the network policy and the inputs come from the serving process."""
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    seed = sorted(SEEDS.glob("*.txt"))[0]
+    (drop / seed.name).write_text(seed.read_text())
+    os.utime(drop / seed.name, (time.time() - 60, time.time() - 60))
+    settings = Settings(db=tmp_path / "served.duckdb", workers=1)
+    monkeypatch.setenv(SERVE_SETTINGS_ENV, served_settings_environment(settings, drop))
+    summary = served_ingest(group=WATCH_FOLDER)
+    assert (summary["db"], summary["stored"]) == (str((tmp_path / "served.duckdb").resolve()), 1)
+    with pytest.raises(ValueError, match="no schedule group 'elsewhere'"):
+        served_ingest(group="elsewhere")
+    with pytest.raises(Exception, match="settings"):  # not a parameter of the served flow
+        served_ingest(group=WATCH_FOLDER, settings={"allow_private_networks": True})
+    monkeypatch.delenv(SERVE_SETTINGS_ENV)
+    with pytest.raises(RuntimeError, match="started by `veille serve`"):
+        served_ingest(group=WATCH_FOLDER)
