@@ -7,6 +7,7 @@ so a typo never silently falls back to a default.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -132,6 +133,8 @@ _SCHEMA: dict[str, dict[str, tuple[str, type]]] = {
         "interval_seconds": ("watch_interval_seconds", int),
     },
 }
+# Settings field -> the key as the user writes it ("fetch.retries"), for messages.
+_KEY_OF = {field: f"{section}.{key}" for section, keys in _SCHEMA.items() for key, (field, _) in keys.items()}
 _FEED_KEYS = {"name", "url", "kind", "group", "interval_seconds", "cron"}
 _FEED_KINDS = {"feed", "sitemap"}
 
@@ -207,23 +210,38 @@ def _parse_feeds(body: Any, origin: str) -> list[Feed]:
 
 
 def _validate(s: Settings, origin: str) -> None:
+    """Every bound, at load: a value the run could not use is an error now
+    (exit 2, one line naming the key as the user writes it), not a traceback
+    halfway through a run. NaN fails every comparison, so it fails here too."""
+
+    def bad(name: str, what: str) -> SettingsError:
+        return SettingsError(f"{origin}: {_KEY_OF.get(name, name)} {what}")
+
     positive = (
         "max_bytes", "batch_size", "chunk_size", "workers", "language_prefix_chars",
         "connect_timeout", "read_timeout", "total_timeout", "per_host_concurrency",
         "fetch_threads", "max_entries_per_feed", "schedule_interval_seconds", "max_fetch_attempts",
-        "max_seconds_per_input",
+        "max_seconds_per_input", "watch_interval_seconds", "feed_failing_after",
     )  # fmt: skip
     for name in positive:
-        if not getattr(s, name) > 0:  # NaN too
-            raise SettingsError(f"{origin}: {name} must be positive")
+        if not getattr(s, name) > 0:
+            raise bad(name, f"must be positive, not {getattr(s, name)!r}")
+    non_negative = (
+        "max_redirects", "retries", "max_retry_after", "per_host_delay", "min_file_age_seconds",
+        "lock_timeout_seconds", "run_lock_timeout_seconds",
+    )  # fmt: skip
+    for name in non_negative:
+        if not getattr(s, name) >= 0:
+            raise bad(name, f"must be zero or more, not {getattr(s, name)!r}")
+    for network in s.allowed_networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            raise bad("allowed_networks", f"has {network!r}, not a network (e.g. \"10.1.0.0/16\")") from None
     if s.extraction not in EXTRACTION_MODES:
-        raise SettingsError(
-            f"{origin}: extraction must be one of {', '.join(EXTRACTION_MODES)}, not {s.extraction!r}"
-        )
-    if not s.min_file_age_seconds >= 0:
-        raise SettingsError(f"{origin}: min_file_age_seconds must be zero or more")
+        raise bad("extraction", f"must be one of {', '.join(EXTRACTION_MODES)}, not {s.extraction!r}")
     if not 0 < s.near_duplicate_threshold <= 1:
-        raise SettingsError(f"{origin}: near_duplicate_threshold must be in (0, 1]")
+        raise bad("near_duplicate_threshold", "must be in (0, 1]")
 
 
 def load(config: Path | None = None, environ: dict[str, str] | None = None) -> Settings:
