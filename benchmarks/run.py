@@ -75,7 +75,7 @@ from typing import Any
 
 import duckdb
 
-from benchmarks import generate, lookup
+from benchmarks import extraction_score, generate, lookup
 from benchmarks.procs import TreeSampler, TreeUsage, mb, rss_bytes, tree
 
 HERE = Path(__file__).resolve().parent
@@ -83,7 +83,7 @@ STAGES = ("read", "extract", "clean", "language", "topic", "fingerprint")
 CLI_TIMEOUT = 1800  # seconds; a hung run must not hang `make bench`
 LINGER_TIMEOUT = 10.0  # seconds a run's processes may outlive it before they are stopped
 SERVER_STARTUP_TIMEOUT = 120  # seconds for `prefect server start` to answer /api/health
-REAL_CORPUS = HERE.parent.parent / "shared" / "corpus" / "extraction"  # as extraction_score.py
+REAL_CORPUS = extraction_score.CORPUS
 CALIBRATION_TOLERANCE = 0.15  # generated vs real bare-extraction cost per page
 
 # targets from the performance issue

@@ -20,9 +20,7 @@ import pytest  # noqa: E402
 
 pytest_plugins = ["tests.support.fixtures"]
 
-REPO = Path(__file__).resolve().parent.parent
-SEEDS = REPO / "seeds"
-SHARED = REPO.parent / "shared"
+from tests.support.paths import REPO, SEEDS, SHARED  # noqa: E402,F401
 
 
 @pytest.fixture(scope="session")

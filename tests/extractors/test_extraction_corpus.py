@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-CORPUS = REPO.parent / "shared" / "corpus" / "extraction"
+from tests.support.paths import EXTRACTION_CORPUS, REPO
+
+CORPUS = EXTRACTION_CORPUS
 
 
 def _benchmark():

@@ -19,9 +19,10 @@ from extractors.feeds import (
     parse_feed,
     parse_sitemap,
 )
+from tests.support.paths import FEED_CORPUS
 from tests.support.server import LocalServer
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "feeds"
+CORPUS = FEED_CORPUS
 FEED_URL = "https://www.lemonde.fr/planete/rss_full.xml"
 
 

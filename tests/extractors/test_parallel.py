@@ -6,15 +6,13 @@ from __future__ import annotations
 import os
 import sys
 import time
-from pathlib import Path
 
 from extractors import files
 from extractors.parallel import WorkerPool
 from extractors.pipeline import ChunkResult, process_items
 from extractors.records import Candidate, Document, Rejected, RejectReason
 from extractors.settings import Settings
-
-SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+from tests.support.paths import SEEDS
 
 
 def _modules_loaded(items: list, settings: Settings) -> ChunkResult:

@@ -31,9 +31,9 @@ from flows.service import (
 )
 from storage.store import Store
 from tests.support.pages import ARTICLES, blog_page, journal_page, rss
+from tests.support.paths import SEEDS
 from tests.support.server import LocalServer, Reply
 
-SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 RSS = {"Content-Type": "application/rss+xml"}
 DATE = "Wed, 14 Jun 2023 06:30:00 GMT"

@@ -23,9 +23,9 @@ from typer.testing import CliRunner
 from extractors import files
 from storage.store import Store
 from tests.support.files import backdate, nest, remove_tree
+from tests.support.paths import SEEDS
 
 VEILLE = Path(sys.executable).with_name("veille")
-SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 runner = CliRunner()
 
 

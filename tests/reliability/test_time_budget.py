@@ -15,9 +15,9 @@ import pytest
 
 from storage.store import Store
 from tests.support.files import backdate
+from tests.support.paths import SEEDS
 
 VEILLE = Path(sys.executable).with_name("veille")
-SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 _PARAGRAPH = (
     "<p>Le déploiement d'armes nucléaires tactiques russes en Biélorussie inquiète l'OTAN "
     "et les voisins de Minsk, selon plusieurs diplomates.</p>\n"
