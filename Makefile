@@ -40,5 +40,9 @@ check: install ## lint and the import contract (extractors/ and storage/ never i
 bench: install ## benchmark (see benchmarks/)
 	$(BIN)/python -m benchmarks.run
 
+.PHONY: golden
+golden: install ## diff golden pages against current output; writes on y (or WRITE=1); NAMES="seed-*"
+	set -f; $(BIN)/python -m tests.golden.regenerate $(if $(WRITE),--write) $(NAMES)
+
 clean: ## remove the venv and local data
 	rm -rf $(VENV) data .pytest_cache
