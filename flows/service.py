@@ -218,11 +218,11 @@ class Stopped:
     def line(self) -> str:
         runs = "no run was in progress"
         if self.cancelled or self.crashed:
-            runs = f"{self.cancelled + self.crashed} run(s) in progress ended (Cancelled or Crashed)"
-        return (
-            f"Stopped by {self.signal} in {self.seconds:.1f} s: {runs}, their slots released; "
-            "schedules stay active for the next start."
-        )
+            runs = (
+                f"{self.cancelled + self.crashed} run(s) in progress ended (Cancelled or Crashed), "
+                "their slots released"
+            )
+        return f"Stopped by {self.signal} in {self.seconds:.1f} s: {runs}; schedules stay active."
 
 
 _ACTIVE = [StateType.RUNNING, StateType.PENDING, StateType.CANCELLING]
@@ -323,7 +323,8 @@ async def _serve(deps: list[RunnerDeployment], log: Any, poll_seconds: float) ->
         started.result()  # the runner ended by itself: its error, if any
         return Stopped("end", 0, 0, 0.0)
     t0 = time.monotonic()
-    in_progress = len(runner._process_manager.flow_run_ids())
+    processes = getattr(runner, "_process_manager", None)  # Prefect 3.8's runner internals
+    in_progress = len(processes.flow_run_ids()) if processes is not None else 0
     try:
         # Cancels the runs in progress: their processes get SIGTERM and a
         # write in progress completes first; runs are marked Cancelled.
