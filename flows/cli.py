@@ -168,6 +168,8 @@ def _ingest(
         summary = _run_ingest(settings, paths, sources, url, pool, server, stored)
     except BaseException:
         pool.close(wait=False)
+        if server is not None:
+            server.hurry()
         raise
     pool.close()
     _print_summary(summary)

@@ -74,6 +74,7 @@ class TemporaryServer:
     def __init__(self, startup_timeout: float = 90.0, attempts: int = 3) -> None:
         self.startup_timeout = startup_timeout
         self._attempts = attempts
+        self._grace = 10.0  # seconds for the server to stop before it is killed
         self._output = tempfile.TemporaryFile()
         self._start()
         atexit.register(self.stop)
@@ -116,10 +117,17 @@ class TemporaryServer:
         lines = self._output.read().decode("utf-8", "replace").strip().splitlines()
         return " | ".join(lines[-5:]) or "no output"
 
+    def hurry(self) -> None:
+        """The command was interrupted: at exit, give the server a moment to
+        finish what it was writing, not the usual ten seconds (it can take
+        six to shut down gracefully mid-run, and Ctrl-C must end the command
+        within five). Logs and states were already sent by then."""
+        self._grace = 1.5
+
     def stop(self) -> None:
         proc, self._proc = self._proc, None
         if proc is not None:
-            stop_process(proc, grace=10)
+            stop_process(proc, grace=self._grace)
 
 
 def stop_process(proc: subprocess.Popen[bytes], grace: float) -> None:
