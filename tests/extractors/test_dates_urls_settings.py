@@ -1,3 +1,4 @@
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -36,6 +37,15 @@ def test_implausible_or_malformed_dates_are_dropped(text) -> None:
     assert dates.parse(text, "text", now=NOW) is None
 
 
+def test_paragraph_declared_as_a_date_is_not_a_date() -> None:
+    paragraph = "12 mars 2023 : " + "le gouvernement a présenté son projet de loi sur l’énergie. " * 4
+    assert len(paragraph) > dates.MAX_DATE_CHARS
+    assert dates.parse(paragraph, "record", now=NOW) is None
+    spaced = "12 mars 2023" + " " * dates.MAX_DATE_CHARS + "à 10h12"
+    parsed = dates.parse(spaced, "record", now=NOW)
+    assert parsed is not None and parsed.value.isoformat() == "2023-03-12T10:12:00+01:00"
+
+
 def test_url_variants_share_one_key() -> None:
     variants = [
         "https://www.lemonde.fr/international/article/x.html?utm_source=twitter#comments",
@@ -68,3 +78,20 @@ def test_settings_layers_and_unknown_keys(tmp_path: Path) -> None:
 def test_overrides_are_validated_too() -> None:
     with pytest.raises(settings.SettingsError, match="workers must be positive"):
         settings.Settings().replace(workers=0)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"retries": -1}, "fetch.retries must be zero or more, not -1"),
+        ({"per_host_delay": -0.5}, "fetch.per_host_delay must be zero or more"),
+        ({"connect_timeout": float("nan")}, "fetch.connect_timeout must be positive, not nan"),
+        ({"allowed_networks": ("not a network",)}, "fetch.allowed_networks has 'not a network'"),
+        ({"max_seconds_per_input": 0.0}, "ingest.max_seconds_per_input must be positive"),
+    ],
+)
+def test_fetch_settings_are_validated_with_the_rest(changes: dict, message: str) -> None:
+    """[fetch] used to be checked only when the run built its fetch policy:
+    a traceback mid-run and a `runs` row left `running`."""
+    with pytest.raises(settings.SettingsError, match=re.escape(message)):
+        settings.Settings().replace(**changes)
