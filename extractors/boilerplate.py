@@ -35,13 +35,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from extractors.errors import TerminalError
 from extractors.textnorm import words
 
 RULES_PATH = Path(__file__).parent / "data" / "boilerplate.toml"
 _LETTER = re.compile(r"[^\W\d_]")
 
 
-class RulesError(ValueError):
+class RulesError(TerminalError, ValueError):
     """The boilerplate rule file is invalid; the message names the file."""
 
 

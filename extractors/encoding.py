@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 from charset_normalizer import from_bytes
 
+from extractors.errors import TerminalError
+
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -28,7 +30,7 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
 
-class DecodeError(ValueError):
+class DecodeError(TerminalError, ValueError):
     """The bytes are not text in any encoding we accept (binary data)."""
 
 

@@ -45,6 +45,7 @@ from feedparser.encodings import convert_to_utf8
 from feedparser.exceptions import CharacterEncodingOverride, NonXMLContentType
 from lxml import etree
 
+from extractors.errors import TerminalError
 from extractors.urls import canonical, key
 
 TITLE_MAX = 1000
@@ -79,7 +80,7 @@ _WIDE = (  # byte order marks and the first bytes of "<?" in encodings that are 
 )
 
 
-class NotAFeed(ValueError):
+class NotAFeed(TerminalError, ValueError):
     """Something other than a feed (an HTML page, garbage) where a feed was expected."""
 
 

@@ -54,6 +54,8 @@ from urllib.robotparser import RobotFileParser
 
 import httpx
 
+from extractors.errors import VeilleError
+
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _PIECE = 64 * 1024  # most decoded bytes produced from one zlib call
 _ROBOTS_MAX_BYTES = 500_000  # Google reads the first 500 KiB of a robots.txt
@@ -84,8 +86,12 @@ class FetchFailure(enum.StrEnum):
 _TRANSIENT = frozenset({FetchFailure.TIMEOUT, FetchFailure.CONNECTION, FetchFailure.TRUNCATED})
 
 
-class FetchError(Exception):
-    """A fetch that failed; `str(exc)` is one line naming the URL and the cause."""
+class FetchError(VeilleError):
+    """A fetch that failed; `str(exc)` is one line naming the URL and the cause.
+
+    Transient or terminal case by case, so `transient` is set on each instance
+    (a 503 or a timeout may pass, a 404 will not), overriding the family's
+    class attribute."""
 
     def __init__(
         self,
@@ -105,7 +111,9 @@ class FetchError(Exception):
         self.transient = self.kind.transient if transient is None else transient
         self.retry_after = retry_after  # seconds the server asked us to wait, if it did
 
-    def __reduce__(self):  # keyword-only arguments would break the default pickling
+    # Exceptions pickle as `cls(*self.args)`, here `FetchError(message)`: without
+    # `kind` and the keyword-only `url` that call fails, so pickling is by hand.
+    def __reduce__(self):
         return _rebuild_error, (
             self.kind.value,
             str(self),

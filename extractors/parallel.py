@@ -44,6 +44,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from extractors.errors import TransientError
 from extractors.pipeline import ChunkResult, process_items
 from extractors.records import Document, InputRef, Rejected, RejectReason
 from extractors.settings import Settings
@@ -133,7 +134,7 @@ class _Generation:
                 yield int(pid), int(task), start
 
 
-class PoolClosed(RuntimeError):
+class PoolClosed(TransientError, RuntimeError):
     """The pool was closed (the run is interrupted) before these inputs were judged."""
 
 

@@ -29,7 +29,9 @@ class RejectReason(enum.StrEnum):
 
     @property
     def retryable(self) -> bool:
-        """Whether a later run should try this input again (the cause may go away)."""
+        """Whether a later run should try this input again (the cause may go away).
+        A fetch that failed with a transient error (extractors.errors) is
+        recorded as FETCH_FAILED, so its page is tried again."""
         return self in (RejectReason.UNREADABLE, RejectReason.FETCH_FAILED)
 
 
@@ -132,6 +134,19 @@ class FeedStatus(enum.StrEnum):
     @property
     def failed(self) -> bool:
         return self not in (FeedStatus.OK, FeedStatus.NOT_MODIFIED, FeedStatus.UNCHANGED)
+
+
+class RunStatus(enum.StrEnum):
+    """How an ingest run stands or ended: a run's summary `status` and, for
+    the runs that got as far as being recorded, `runs.status` (same text)."""
+
+    RUNNING = "running"  # recorded at its start; still running, or killed (see CRASHED)
+    COMPLETED = "completed"  # every input has its outcome (rejections included)
+    INTERRUPTED = "interrupted"  # Ctrl-C, SIGTERM, the database locked: the next run takes the rest
+    FAILED = "failed"  # an unexpected error ended it; `runs.error` says which
+    CRASHED = "crashed"  # left running by a killed process; set by the next run to start
+    SKIPPED = "skipped"  # another run held the run lock past its timeout: not recorded in `runs`
+    DEFERRED = "deferred"  # the database was locked at the start: not recorded in `runs`
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from extractors.errors import ConfigError
+
 DEFAULT_DB = Path("data/veille.duckdb")
 
 
-class SettingsError(ValueError):
+class SettingsError(ConfigError, ValueError):
     """The configuration is invalid; the message names the file and the key."""
 
 

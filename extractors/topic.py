@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from extractors.errors import ConfigError
 from extractors.textnorm import words
 
 DEFAULT_PROFILE = Path(__file__).parent / "data" / "topic.toml"
 
 
-class ProfileError(ValueError):
+class ProfileError(ConfigError, ValueError):
     """The topic profile is invalid; the message names the file."""
 
 

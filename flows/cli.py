@@ -2,7 +2,8 @@
 
 Commands keep the names promised to users (README): `ingest`, `query`,
 `extract`. Expected failures (bad configuration, a database that cannot be
-opened) end with one line on stderr and a non-zero exit, not a traceback.
+opened) end with one line on stderr and a non-zero exit, not a traceback;
+the exit codes are set here, in `EXIT_CODES` and the `EXIT_*` constants.
 """
 
 from __future__ import annotations
@@ -27,11 +28,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from rich.table import Table
 
 from extractors import files
+from extractors.errors import ConfigError, VeilleError
 from extractors.parallel import WorkerPool
 from extractors.pipeline import describe, describe_items
-from extractors.records import Rejected
+from extractors.records import Rejected, RunStatus
 from extractors.settings import Feed, Settings, SettingsError, load
-from extractors.topic import ProfileError, load_profile
+from extractors.topic import load_profile
 from flows.prefect_server import TemporaryServer, startup_timeout
 from storage.locks import RunLock, RunLockTimeout
 from storage.store import Store, StoreError, StoreLocked
@@ -66,8 +68,31 @@ class ExtractFormat(StrEnum):
     jsonl = "jsonl"
 
 
-def fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[bold red]veille: error:[/] {message}", highlight=False, soft_wrap=True)
+# Exit codes (README): the only place they are chosen.
+EXIT_OK = 0
+EXIT_FAILED = 1  # could not run: the database cannot be opened, is locked, another run holds it
+EXIT_USAGE = 2  # invalid configuration, or nothing to do: the command or a file must change
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
+
+# The exit code of an expected failure (extractors.errors), by kind: the first that matches.
+EXIT_CODES: tuple[tuple[type[Exception], int], ...] = (
+    (ConfigError, EXIT_USAGE),  # a topic profile (ProfileError)
+    (SettingsError, EXIT_USAGE),  # the settings file (not a ConfigError yet: extractors/settings.py)
+    (VeilleError, EXIT_FAILED),
+)
+
+
+def exit_code(exc: BaseException) -> int:
+    """The exit code a failure ends the command with (`EXIT_CODES`; anything else: 1)."""
+    return next((code for kind, code in EXIT_CODES if isinstance(exc, kind)), EXIT_FAILED)
+
+
+def fail(problem: str | BaseException, code: int | None = None) -> typer.Exit:
+    """Print `veille: error: <problem>` on stderr; return the Exit to raise. Its
+    code, unless given, is the exception's (`exit_code`), else `EXIT_FAILED`."""
+    if code is None:
+        code = exit_code(problem) if isinstance(problem, BaseException) else EXIT_FAILED
+    err.print(f"[bold red]veille: error:[/] {problem}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -76,8 +101,8 @@ def _settings(config: Path | None, db: Path | None, **overrides: Any) -> Setting
         settings = load(config).replace(db=db, **overrides)
         load_profile(settings.topic_profile)  # fail now, not in a worker
         return settings
-    except (SettingsError, ProfileError) as exc:
-        raise fail(str(exc), 2) from exc
+    except (ConfigError, SettingsError) as exc:
+        raise fail(exc) from exc
 
 
 def _prefect_defaults() -> None:
@@ -129,7 +154,7 @@ def ingest(
             "the next run takes the rest",
             highlight=False,
         )
-        raise typer.Exit(130) from None
+        raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
 def _ingest(
@@ -150,7 +175,7 @@ def _ingest(
         sources = list(settings.feeds)
     if not (paths or sources or url):
         raise fail("nothing to ingest: name files, --feed, --url or --sitemap, "
-                   "or a --config listing [[feeds]]", 2)  # fmt: skip
+                   "or a --config listing [[feeds]]", EXIT_USAGE)  # fmt: skip
     locations = [ref.location for ref in files.discover_inputs(paths, settings)]
     if paths and not (sources or url):
         done = _nothing_new(settings, locations)
@@ -173,8 +198,8 @@ def _ingest(
         raise
     pool.close()
     _print_summary(summary)
-    if summary["status"] != "completed":
-        raise fail(f"run {summary['status']}: {summary['error']}")
+    if summary["status"] != RunStatus.COMPLETED:
+        raise fail(f"run {summary['status']}: {summary['error']}", EXIT_FAILED)
 
 
 def _nothing_new(settings: Settings, locations: list[str]) -> dict[str, Any] | None:
@@ -198,14 +223,15 @@ def _nothing_new(settings: Settings, locations: list[str]) -> dict[str, Any] | N
         counts = {"inputs": len(locations), "stored": 0, "duplicates": 0, "rejected": 0,
                   "skipped": len(locations)}  # fmt: skip
         store.begin_run(run_id, None, close_stale=True)  # we hold the run lock
-        store.finish_run(run_id, "completed", counts)
+        store.finish_run(run_id, RunStatus.COMPLETED, counts)
     except StoreError:
         return None
     finally:
         lock.release()
     err.print(f"veille: nothing new in {len(locations)} inputs: run {run_id} recorded without Prefect")
-    return {"run_id": run_id, "status": "completed", "error": None, **counts, "db": str(settings.db),
-            "rejects_by_reason": {}, "duplicates_by_kind": {}, "feeds": []}  # fmt: skip
+    return {"run_id": run_id, "status": RunStatus.COMPLETED.value, "error": None, **counts,
+            "db": str(settings.db), "rejects_by_reason": {}, "duplicates_by_kind": {},
+            "feeds": []}  # fmt: skip
 
 
 def _run_ingest(
@@ -224,7 +250,7 @@ def _run_ingest(
     try:
         api = {PREFECT_API_URL: server.wait()} if server else {}
     except RuntimeError as exc:
-        raise fail(str(exc)) from exc
+        raise fail(exc) from exc
 
     bar = Progress(
         "[progress.description]{task.description}",
@@ -249,7 +275,7 @@ def _run_ingest(
         with temporary_settings(api), bar, progress_hook(on_progress), prestarted(pool):
             return run_ingest(settings, paths=[str(p) for p in paths], feeds=sources, urls=urls)
     except StoreError as exc:
-        raise fail(str(exc)) from exc
+        raise fail(exc) from exc
 
 
 def _print_summary(summary: dict[str, Any]) -> None:
@@ -306,7 +332,7 @@ def query(
     try:
         columns, rows = _reading_store(settings, snapshot).query(sql)
     except StoreError as exc:
-        raise fail(str(exc)) from exc
+        raise fail(exc) from exc
     _print_rows(columns, rows, format)
 
 
@@ -355,7 +381,7 @@ def status(
             "FROM runs ORDER BY started_at DESC LIMIT 5"
         )
     except StoreError as exc:
-        raise fail(str(exc)) from exc
+        raise fail(exc) from exc
     _print_rows(columns, rows, format)
     if format is QueryFormat.table:
         _print_rows(*runs, format)
@@ -410,15 +436,15 @@ def serve(
     settings = _settings(config, db)
     watch = watch or settings.watch_folder
     if not settings.feeds and watch is None:
-        raise fail("nothing to serve: no [[feeds]] in the configuration and no --watch folder", 2)
+        raise fail("nothing to serve: no [[feeds]] in the configuration and no --watch folder", EXIT_USAGE)
     lock = RunLock(settings.db, kind="serve")
     try:
         Store(settings.db, settings.lock_timeout_seconds).ensure()
         lock.acquire(0)
     except RunLockTimeout as exc:
-        raise fail(f"another veille serve is serving this database: {exc}", 1) from exc
+        raise fail(f"another veille serve is serving this database: {exc}", exit_code(exc)) from exc
     except StoreError as exc:
-        raise fail(str(exc)) from exc
+        raise fail(exc) from exc
     _prefect_defaults()
     t0 = time.monotonic()
     handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
@@ -437,9 +463,10 @@ def serve(
     except KeyboardInterrupt as exc:
         name = "SIGTERM" if isinstance(exc, _StoppedEarly) else "SIGINT"
         err.print(f"Stopped by {name} in {time.monotonic() - t0:.1f} s, before serving anything.")
-        raise typer.Exit(0 if name == "SIGTERM" else 130) from None
+        raise typer.Exit(EXIT_OK if name == "SIGTERM" else EXIT_INTERRUPTED) from None
     except Exception as exc:  # noqa: BLE001 - Prefect's errors: one line, not a traceback
-        raise fail(f"{type(exc).__name__}: {exc}" if not isinstance(exc, RuntimeError) else str(exc)) from exc
+        message = str(exc) if isinstance(exc, RuntimeError) else f"{type(exc).__name__}: {exc}"
+        raise fail(message, EXIT_FAILED) from exc
     finally:
         lock.release()
         for sig, handler in handlers.items():

@@ -41,10 +41,11 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from extractors import files, urls, web
+from extractors.errors import is_transient
 from extractors.fetch import Fetcher
 from extractors.parallel import PoolClosed, WorkerPool
 from extractors.pipeline import ChunkResult, process_items
-from extractors.records import Document, FeedPoll, InputRef, Outcome
+from extractors.records import Document, FeedPoll, InputRef, Outcome, RunStatus
 from extractors.settings import Feed, Settings, fetch_policy
 from extractors.urls import canonical
 from storage.locks import RunLock, RunLockTimeout
@@ -165,13 +166,13 @@ def process_chunk(items: list[InputRef | Document], settings: Settings) -> Chunk
         return Cancelled(message="the run was interrupted before this chunk was judged")
 
 
-def _retry_when_locked(task: Any, task_run: Any, state: Any) -> bool:
+def _retry_when_transient(task: Any, task_run: Any, state: Any) -> bool:
+    """Retry a task whose failure is transient (extractors.errors); any other is final.
+    For the writes below, that is a database another process holds (`StoreLocked`)."""
     try:
         state.result()
-    except StoreLocked:
-        return True
-    except Exception:  # noqa: BLE001 - any other failure is final
-        return False
+    except Exception as exc:  # noqa: BLE001 - the error is only classified here
+        return is_transient(exc)
     return False
 
 
@@ -179,7 +180,7 @@ def _retry_when_locked(task: Any, task_run: Any, state: Any) -> bool:
     name="write-batch",
     retries=3,
     retry_delay_seconds=5,
-    retry_condition_fn=_retry_when_locked,
+    retry_condition_fn=_retry_when_transient,
     cache_policy=NONE,
 )
 def write_batch(settings: Settings, run_id: str, outcomes: list[Outcome]) -> BatchReport:
@@ -188,7 +189,7 @@ def write_batch(settings: Settings, run_id: str, outcomes: list[Outcome]) -> Bat
 
 
 @task(name="record-polls", retries=3, retry_delay_seconds=5, cache_policy=NONE,
-      retry_condition_fn=_retry_when_locked)  # fmt: skip
+      retry_condition_fn=_retry_when_transient)  # fmt: skip
 def record_polls(settings: Settings, polls: list[FeedPoll]) -> None:
     store = Store(settings.db, settings.lock_timeout_seconds)
     for url in store.record_polls(polls, settings.feed_failing_after):
@@ -365,7 +366,7 @@ def ingest_in_flow(
         lock.acquire(settings.run_lock_timeout_seconds)
     except RunLockTimeout as exc:
         logger.warning("Skipping run %s: %s", run_id, exc)
-        return _summary(run_id, RunTally(), settings, "skipped", str(exc))
+        return _summary(run_id, RunTally(), settings, RunStatus.SKIPPED, str(exc))
     try:
         return _ingest_locked(run_id, settings, paths, feeds, urls)
     finally:
@@ -383,8 +384,8 @@ def _ingest_locked(
         store.begin_run(run_id, str(flow_run.id) if flow_run.id else None, close_stale=True)
     except StoreLocked as exc:
         logger.warning("Deferring run %s to the next one: %s", run_id, exc)
-        return _summary(run_id, tally, settings, "deferred", str(exc))
-    status, error = "completed", None
+        return _summary(run_id, tally, settings, RunStatus.DEFERRED, str(exc))
+    status, error = RunStatus.COMPLETED, None
     policy = fetch_policy(settings)
     fetcher = Fetcher(policy)
     try:
@@ -432,13 +433,13 @@ def _ingest_locked(
             raise
         _pools.release()
     except StoreLocked as exc:
-        status, error = "interrupted", str(exc)
+        status, error = RunStatus.INTERRUPTED, str(exc)
         logger.warning("Run %s stopped, the rest is left for the next run: %s", run_id, exc)
     except (KeyboardInterrupt, SystemExit, TerminationSignal) as exc:
-        status, error = "interrupted", f"stopped by {_signal_name(exc)}; the next run takes the rest"
+        status, error = RunStatus.INTERRUPTED, f"stopped by {_signal_name(exc)}; the next run takes the rest"
         raise
     except BaseException as exc:
-        status, error = "failed", f"{type(exc).__name__}: {exc}"
+        status, error = RunStatus.FAILED, f"{type(exc).__name__}: {exc}"
         raise
     finally:
         fetcher.close()
@@ -448,7 +449,7 @@ def _ingest_locked(
         run_id, tally.stored, tally.duplicates, tally.rejected, tally.skipped,
     )  # fmt: skip
     changed = tally.stored + tally.duplicates + tally.rejected > 0
-    if settings.publish_snapshot and status == "completed" and (
+    if settings.publish_snapshot and status is RunStatus.COMPLETED and (
         changed or not store.snapshot_path().exists()
     ):
         try:
@@ -460,11 +461,11 @@ def _ingest_locked(
 
 
 def _summary(
-    run_id: str, tally: RunTally, settings: Settings, status: str, error: str | None
+    run_id: str, tally: RunTally, settings: Settings, status: RunStatus, error: str | None
 ) -> dict[str, Any]:
     return {
         "run_id": run_id,
-        "status": status,
+        "status": status.value,  # plain text, as in `runs.status`
         "error": error,
         **tally.counts(),
         "rejects_by_reason": dict(tally.rejects_by_reason),
@@ -507,7 +508,7 @@ def _signal_name(exc: BaseException) -> str:
     return "SIGTERM" if isinstance(exc, TerminationSignal) else type(exc).__name__
 
 
-def _finish(store: Store, run_id: str, status: str, error: str | None, tally: RunTally) -> None:
+def _finish(store: Store, run_id: str, status: RunStatus, error: str | None, tally: RunTally) -> None:
     try:
         store.finish_run(run_id, status, tally.counts(), error, dict(tally.stage_seconds))
     except Exception as exc:  # noqa: BLE001 - keep the original error, if any

@@ -15,11 +15,13 @@ import time
 from pathlib import Path
 from types import TracebackType
 
+from extractors.errors import TransientError
 from storage.store import StoreError
 
 
-class RunLockTimeout(TimeoutError):
-    """Another run holds the database; the message names its PID when known."""
+class RunLockTimeout(TransientError, TimeoutError):
+    """Another run holds the database; the message names its PID when known.
+    Transient: that run ends, and the next attempt gets the lock."""
 
 
 class RunLock:

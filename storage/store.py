@@ -4,7 +4,8 @@ DuckDB lets one process open a file for writing and, while it does, no other
 process can open it at all. So a connection is held only for the length of
 one batch: open, write in one transaction, close. An open that meets another
 process's lock waits (bounded, with backoff) and then fails with `StoreLocked`
-naming the holder; the caller decides whether to retry later.
+naming the holder, the one transient `StoreError` (extractors.errors); the
+caller decides whether to retry later.
 
 Every outcome is written once. An input whose location already has a final
 outcome (stored, duplicate, or a rejection that will not change) is skipped,
@@ -31,6 +32,7 @@ from typing import Any
 import duckdb
 
 from extractors import dedup, urls
+from extractors.errors import TransientError, VeilleError
 from extractors.records import (
     Candidate,
     Duplicate,
@@ -40,6 +42,7 @@ from extractors.records import (
     Outcome,
     Rejected,
     RejectReason,
+    RunStatus,
 )
 from storage.schema import LATEST, MIGRATIONS
 
@@ -47,12 +50,16 @@ RETRYABLE = tuple(r.value for r in RejectReason if r.retryable)
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (.+?)(?:\. See|\. However|$)", re.S)
 
 
-class StoreError(Exception):
-    """The database cannot be opened, read or written. The message says why."""
+class StoreError(VeilleError):
+    """The database cannot be opened, read or written. The message says why.
+
+    Terminal (`transient` is False: a path that cannot be written, a corrupt
+    file, a schema newer than this release) except in `StoreLocked`, which
+    callers catching `StoreError` catch with the rest."""
 
 
-class StoreLocked(StoreError):
-    """Another process holds the database file."""
+class StoreLocked(StoreError, TransientError):
+    """Another process holds the database file: transient, it lets go sooner or later."""
 
 
 _HELD_SIGNALS = (signal.SIGTERM, signal.SIGINT)
@@ -191,29 +198,31 @@ class Store:
     # -- runs ----------------------------------------------------------------
 
     def begin_run(self, run_id: str, flow_run_id: str | None, close_stale: bool = False) -> None:
-        """Record the start of a run. With `close_stale` (the caller holds the
-        run lock, so no other run is alive) runs still marked running were
-        killed: they become `crashed`."""
+        """Record the start of a run (`running`). With `close_stale` (the caller
+        holds the run lock, so no other run is alive) runs still marked running
+        were killed: they become `crashed`."""
         with self.connect() as con:
             if close_stale:
                 con.execute(
-                    "UPDATE runs SET status = 'crashed', finished_at = ? WHERE status = 'running'",
-                    [datetime.now(UTC)],
+                    "UPDATE runs SET status = ?, finished_at = ? WHERE status = ?",
+                    [RunStatus.CRASHED.value, datetime.now(UTC), RunStatus.RUNNING.value],
                 )
             con.execute(
                 "INSERT INTO runs (run_id, flow_run_id, started_at, status) "
-                "VALUES (?, ?, ?, 'running') ON CONFLICT DO NOTHING",
-                [run_id, flow_run_id, datetime.now(UTC)],
+                "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                [run_id, flow_run_id, datetime.now(UTC), RunStatus.RUNNING.value],
             )
 
     def finish_run(
         self,
         run_id: str,
-        status: str,
+        status: RunStatus | str,
         counts: dict[str, int],
         error: str | None = None,
         stage_seconds: dict[str, float] | None = None,
     ) -> None:
+        """Record how a run ended (a `RunStatus`, or its text: nothing else is accepted)."""
+        status = RunStatus(status)
         with self.connect() as con:
             con.execute(
                 "UPDATE runs SET finished_at = ?, status = ?, inputs = ?, stored = ?, "
@@ -221,7 +230,7 @@ class Store:
                 "WHERE run_id = ?",
                 [
                     datetime.now(UTC),
-                    status,
+                    status.value,
                     counts.get("inputs", 0),
                     counts.get("stored", 0),
                     counts.get("duplicates", 0),
