@@ -23,7 +23,7 @@ from pathlib import Path
 
 from benchmarks import generate
 from extractors import dedup
-from extractors.records import Candidate
+from extractors.records import Candidate, Extraction
 from storage.store import Store
 
 WORDS_PER_TEXT = 60
@@ -76,7 +76,7 @@ def _candidate(key: str) -> Candidate:
     rng = random.Random(f"veille-bench-lookup:{key}")
     body = " ".join(rng.choices(_VOCAB, k=WORDS_PER_TEXT)).capitalize() + "."
     fp = dedup.fingerprint(body)
-    return Candidate(
+    extraction = Extraction(
         location=f"file:///bench/lookup/{key}.txt",
         url=f"https://www.example.fr/bench/{key}.html",
         title=f"Article {key}",
@@ -86,9 +86,8 @@ def _candidate(key: str) -> Candidate:
         source="Bench",
         source_domain="example.fr",
         topic_score=10.0,
-        content_hash=fp.content_hash,
-        minhash=fp.minhash,
     )
+    return Candidate(extraction, fp.content_hash, fp.minhash)
 
 
 def _candidates(keys: list[str]) -> list[Candidate]:

@@ -20,6 +20,7 @@ from extractors import boilerplate, dates, dedup, files, html, language, topic, 
 from extractors.records import (
     Candidate,
     Document,
+    Extraction,
     InputRef,
     Outcome,
     Rejected,
@@ -35,26 +36,6 @@ def safe_text(text: str) -> str:
     """Text without NUL and other control characters (newlines and tabs kept):
     they break terminals, CSV exports and some DuckDB clients."""
     return _CONTROL.sub("", text)
-
-
-@dataclass(frozen=True, slots=True)
-class Extraction:
-    """What the pipeline keeps from an input, before the language and topic
-    verdicts: the fields `veille extract` prints."""
-
-    location: str
-    url: str
-    title: str | None
-    body: str
-    published: dates.PublicationDate | None
-    source: str | None
-    source_domain: str | None
-    language: str
-    language_probability: float
-    topic_score: float
-    topic_terms: dict[str, int]
-    on_topic: bool
-    removed: tuple[tuple[str, str], ...] = field(repr=False)
 
 
 @dataclass
@@ -147,20 +128,7 @@ def judge(doc: Document, settings: Settings, timer: StageTimer | None = None) ->
     t = time.perf_counter()
     fp = dedup.fingerprint(ex.body)
     timer.lap("fingerprint", t)
-    return Candidate(
-        location=ex.location,
-        url=ex.url,
-        title=ex.title,
-        body=ex.body,
-        language=ex.language,
-        published=ex.published,
-        source=ex.source,
-        source_domain=ex.source_domain,
-        topic_score=ex.topic_score,
-        content_hash=fp.content_hash,
-        minhash=fp.minhash,
-        feed_url=doc.feed_url,
-    )
+    return Candidate(ex, fp.content_hash, fp.minhash, doc.feed_url)
 
 
 @dataclass(frozen=True, slots=True)

@@ -80,22 +80,45 @@ class Document:
     feed_url: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """A French, on-topic, cleaned article, not yet checked for duplicates."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Extraction:
+    """What the pipeline keeps from an input, before the language and topic
+    verdicts: the fields `veille extract` prints, and every article field a
+    stored article has (declared here once: see `Candidate`)."""
 
     location: str
     url: str
     title: str | None
     body: str
-    language: str
     published: PublicationDate | None
     source: str | None
     source_domain: str | None
+    language: str
     topic_score: float
+    language_probability: float = 1.0
+    topic_terms: dict[str, int] = field(default_factory=dict)
+    on_topic: bool = True
+    removed: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A French, on-topic, cleaned article, not yet checked for duplicates:
+    its extraction and the fingerprint of its body. The article fields are the
+    extraction's, read through the candidate (`candidate.title`)."""
+
+    extraction: Extraction
     content_hash: str
     minhash: tuple[int, ...] = field(repr=False)
     feed_url: str | None = None
+
+
+def _read_through(name: str) -> property:
+    return property(lambda self: getattr(self.extraction, name), doc=f"The extraction's `{name}`.")
+
+
+for _name in Extraction.__dataclass_fields__:
+    setattr(Candidate, _name, _read_through(_name))
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ import shutil
 import signal
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -40,6 +40,7 @@ from extractors.records import (
     FeedPoll,
     FeedState,
     Outcome,
+    PublicationDate,
     Rejected,
     RejectReason,
     RunStatus,
@@ -115,6 +116,52 @@ class BatchReport:
 
 def article_id(url_key: str) -> str:
     return hashlib.sha256(url_key.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True, slots=True)
+class NewArticle:
+    """A candidate about to become a row of `articles`."""
+
+    candidate: Candidate
+    url_key: str
+    ingested_at: datetime
+    run_id: str
+
+    @property
+    def article_id(self) -> str:
+        return article_id(self.url_key)
+
+
+def _published(row: NewArticle) -> PublicationDate | None:
+    return row.candidate.published
+
+
+# The `articles` table, column by column: its SQL type and its value for a new
+# article. The insert is built from this map, and a test checks that the table
+# and the map agree: adding a column is a migration, a field of `Extraction`
+# and a line here.
+ARTICLE_COLUMNS: dict[str, tuple[str, Callable[[NewArticle], Any]]] = {
+    "article_id": ("VARCHAR", lambda r: r.article_id),
+    "url": ("VARCHAR", lambda r: r.candidate.url),
+    "url_key": ("VARCHAR", lambda r: r.url_key),
+    "location": ("VARCHAR", lambda r: r.candidate.location),
+    "source": ("VARCHAR", lambda r: r.candidate.source),
+    "source_domain": ("VARCHAR", lambda r: r.candidate.source_domain),
+    "title": ("VARCHAR", lambda r: r.candidate.title),
+    "body": ("VARCHAR", lambda r: r.candidate.body),
+    "language": ("VARCHAR", lambda r: r.candidate.language),
+    "published_at": ("TIMESTAMPTZ", lambda r: p.value if (p := _published(r)) else None),
+    "published_date": ("DATE", lambda r: p.value.date() if (p := _published(r)) else None),
+    "date_precision": ("VARCHAR", lambda r: p.precision.value if (p := _published(r)) else None),
+    "date_source": ("VARCHAR", lambda r: p.source if (p := _published(r)) else None),
+    "ingested_at": ("TIMESTAMPTZ", lambda r: r.ingested_at),
+    "content_hash": ("VARCHAR", lambda r: r.candidate.content_hash),
+    "topic_score": ("DOUBLE", lambda r: r.candidate.topic_score),
+    "word_count": ("INTEGER", lambda r: len(r.candidate.body.split())),
+    "run_id": ("VARCHAR", lambda r: r.run_id),
+    "location_key": ("VARCHAR", lambda r: urls.key(r.candidate.location)),
+    "feed_url": ("VARCHAR", lambda r: r.candidate.feed_url),
+}
 
 
 class Store:
@@ -321,43 +368,13 @@ class Store:
     ) -> None:
         if not stored:
             return
-        keys = [urls.key(c.url) for c in stored]
-        ids = [article_id(k) for k in keys]
-        pub = [c.published for c in stored]
+        rows = [NewArticle(c, urls.key(c.url), now, run_id) for c in stored]
+        ids = [r.article_id for r in rows]
+        names = list(ARTICLE_COLUMNS)
+        values = ", ".join(f"unnest(${i}::{ARTICLE_COLUMNS[n][0]}[])" for i, n in enumerate(names, 1))
         con.execute(
-            """
-            INSERT INTO articles (article_id, url, url_key, location, source, source_domain,
-                title, body, language, published_at, published_date, date_precision,
-                date_source, ingested_at, content_hash, topic_score, word_count, run_id,
-                location_key, feed_url)
-            SELECT unnest($1), unnest($2), unnest($3), unnest($4), unnest($5), unnest($6),
-                unnest($7), unnest($8), unnest($9), unnest($10::TIMESTAMPTZ[]),
-                unnest($11::DATE[]), unnest($12), unnest($13), $14, unnest($15),
-                unnest($16::DOUBLE[]), unnest($17::INTEGER[]), $18, unnest($19::VARCHAR[]),
-                unnest($20::VARCHAR[])
-            """,
-            [
-                ids,
-                [c.url for c in stored],
-                keys,
-                [c.location for c in stored],
-                [c.source for c in stored],
-                [c.source_domain for c in stored],
-                [c.title for c in stored],
-                [c.body for c in stored],
-                [c.language for c in stored],
-                [p.value if p else None for p in pub],
-                [p.value.date() if p else None for p in pub],
-                [p.precision.value if p else None for p in pub],
-                [p.source if p else None for p in pub],
-                now,
-                [c.content_hash for c in stored],
-                [c.topic_score for c in stored],
-                [len(c.body.split()) for c in stored],
-                run_id,
-                [urls.key(c.location) for c in stored],
-                [c.feed_url for c in stored],
-            ],
+            f"INSERT INTO articles ({', '.join(names)}) SELECT {values}",
+            [[ARTICLE_COLUMNS[n][1](r) for r in rows] for n in names],
         )
         con.execute(
             "INSERT INTO article_minhash SELECT unnest($1), unnest($2::UBIGINT[][])",

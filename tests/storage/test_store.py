@@ -10,27 +10,18 @@ import duckdb
 import pytest
 
 from extractors import dedup
-from extractors.records import Candidate, Rejected, RejectReason
+from extractors.records import Candidate, Extraction, Rejected, RejectReason
 from extractors.urls import file_uri
 from storage.schema import LATEST
-from storage.store import Store, StoreError, StoreLocked
+from storage.store import ARTICLE_COLUMNS, Store, StoreError, StoreLocked
 
 
 def candidate(text: str, location: str, url: str | None = None) -> Candidate:
     fp = dedup.fingerprint(text)
-    return Candidate(
-        location=location,
-        url=url or location,
-        title=None,
-        body=text,
-        language="fr",
-        published=None,
-        source=None,
-        source_domain=None,
-        topic_score=10.0,
-        content_hash=fp.content_hash,
-        minhash=fp.minhash,
-    )
+    extraction = Extraction(location=location, url=url or location, title=None, body=text,
+                            published=None, source=None, source_domain=None, language="fr",
+                            topic_score=10.0)  # fmt: skip
+    return Candidate(extraction, fp.content_hash, fp.minhash)
 
 
 def count(store: Store, table: str) -> int:
@@ -195,3 +186,14 @@ def test_a_signal_during_a_write_takes_effect_after_it(tmp_path: Path) -> None:
             con.execute("INSERT INTO t SELECT range FROM range(10, 20)")  # still runs
     assert store.query("SELECT count(*) FROM t")[1] == [(20,)]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_the_articles_table_and_the_column_map_agree(db_path) -> None:
+    """The insert is built from ARTICLE_COLUMNS: a column added by a migration
+    but not to the map (or the reverse) fails here, not in a run."""
+    store = Store(db_path)
+    store.ensure()
+    _, rows = store.query("SELECT column_name, data_type FROM information_schema.columns "
+                          "WHERE table_name = 'articles' ORDER BY ordinal_position")  # fmt: skip
+    spelled = {"TIMESTAMPTZ": "TIMESTAMP WITH TIME ZONE"}
+    assert dict(rows) == {name: spelled.get(sql, sql) for name, (sql, _) in ARTICLE_COLUMNS.items()}
