@@ -35,6 +35,7 @@ from extractors.records import Rejected, RunStatus
 from extractors.settings import Feed, Settings, SettingsError, load
 from extractors.topic import load_profile
 from flows.prefect_server import TemporaryServer, startup_timeout
+from flows.summary import RunTally, run_summary
 from storage.locks import RunLock, RunLockTimeout
 from storage.store import Store, StoreError, StoreLocked
 
@@ -220,18 +221,15 @@ def _nothing_new(settings: Settings, locations: list[str]) -> dict[str, Any] | N
         if len(store.settled(locations)) < len(locations):
             return None
         run_id = uuid.uuid4().hex[:12]
-        counts = {"inputs": len(locations), "stored": 0, "duplicates": 0, "rejected": 0,
-                  "skipped": len(locations)}  # fmt: skip
+        tally = RunTally(inputs=len(locations), skipped=len(locations))
         store.begin_run(run_id, None, close_stale=True)  # we hold the run lock
-        store.finish_run(run_id, RunStatus.COMPLETED, counts)
+        store.finish_run(run_id, RunStatus.COMPLETED, tally.counts())
     except StoreError:
         return None
     finally:
         lock.release()
     err.print(f"veille: nothing new in {len(locations)} inputs: run {run_id} recorded without Prefect")
-    return {"run_id": run_id, "status": RunStatus.COMPLETED.value, "error": None, **counts,
-            "db": str(settings.db), "rejects_by_reason": {}, "duplicates_by_kind": {},
-            "feeds": []}  # fmt: skip
+    return run_summary(run_id, tally, settings, RunStatus.COMPLETED, None)
 
 
 def _run_ingest(

@@ -22,11 +22,11 @@ import os
 import threading
 import time
 import uuid
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 from prefect import flow, get_run_logger, task
@@ -48,6 +48,7 @@ from extractors.pipeline import ChunkResult, process_items
 from extractors.records import Document, FeedPoll, InputRef, Outcome, RunStatus
 from extractors.settings import Feed, Settings, fetch_policy
 from extractors.urls import canonical
+from flows.summary import RunTally, run_summary
 from storage.locks import RunLock, RunLockTimeout
 from storage.store import BatchReport, Store, StoreLocked, signals_held
 
@@ -68,47 +69,6 @@ def progress_hook(hook: ProgressHook) -> Iterator[None]:
 def _emit(event: str, amount: int) -> None:
     for hook in list(_progress_hooks):
         hook(event, amount)
-
-
-@dataclass
-class RunTally:
-    inputs: int = 0
-    stored: int = 0
-    duplicates: int = 0
-    rejected: int = 0
-    skipped: int = 0
-    rejects_by_reason: Counter[str] = field(default_factory=Counter)
-    duplicates_by_kind: Counter[str] = field(default_factory=Counter)
-    stage_seconds: Counter[str] = field(default_factory=Counter)
-    new_articles: list[dict[str, Any]] = field(default_factory=list)
-    feeds: list[FeedPoll] = field(default_factory=list)
-
-    def add(self, report: BatchReport) -> None:
-        self.stored += len(report.stored)
-        self.duplicates += len(report.duplicates)
-        self.rejected += len(report.rejected)
-        self.skipped += len(report.skipped)
-        self.rejects_by_reason.update(r.reason.value for r in report.rejected)
-        self.duplicates_by_kind.update(d.kind.value for d in report.duplicates)
-        self.new_articles += [
-            {
-                "article_id": a.article_id,
-                "title": a.title,
-                "source": a.source,
-                "published_at": a.published_at.isoformat() if a.published_at else None,
-                "url": a.url,
-            }
-            for a in report.stored
-        ]
-
-    def counts(self) -> dict[str, int]:
-        return {
-            "inputs": self.inputs,
-            "stored": self.stored,
-            "duplicates": self.duplicates,
-            "rejected": self.rejected,
-            "skipped": self.skipped,
-        }
 
 
 # -- tasks: thin wrappers over plain functions ----------------------------------
@@ -366,7 +326,7 @@ def ingest_in_flow(
         lock.acquire(settings.run_lock_timeout_seconds)
     except RunLockTimeout as exc:
         logger.warning("Skipping run %s: %s", run_id, exc)
-        return _summary(run_id, RunTally(), settings, RunStatus.SKIPPED, str(exc))
+        return run_summary(run_id, RunTally(), settings, RunStatus.SKIPPED, str(exc))
     try:
         return _ingest_locked(run_id, settings, paths, feeds, urls)
     finally:
@@ -384,7 +344,7 @@ def _ingest_locked(
         store.begin_run(run_id, str(flow_run.id) if flow_run.id else None, close_stale=True)
     except StoreLocked as exc:
         logger.warning("Deferring run %s to the next one: %s", run_id, exc)
-        return _summary(run_id, tally, settings, RunStatus.DEFERRED, str(exc))
+        return run_summary(run_id, tally, settings, RunStatus.DEFERRED, str(exc))
     status, error = RunStatus.COMPLETED, None
     policy = fetch_policy(settings)
     fetcher = Fetcher(policy)
@@ -457,27 +417,7 @@ def _ingest_locked(
         except StoreLocked as exc:
             logger.warning("Snapshot not refreshed this run: %s", exc)
     _publish_artifacts(run_id, tally)
-    return _summary(run_id, tally, settings, status, error)
-
-
-def _summary(
-    run_id: str, tally: RunTally, settings: Settings, status: RunStatus, error: str | None
-) -> dict[str, Any]:
-    return {
-        "run_id": run_id,
-        "status": status.value,  # plain text, as in `runs.status`
-        "error": error,
-        **tally.counts(),
-        "rejects_by_reason": dict(tally.rejects_by_reason),
-        "duplicates_by_kind": dict(tally.duplicates_by_kind),
-        "stage_seconds": {k: round(v, 3) for k, v in tally.stage_seconds.items()},
-        "feeds": [
-            {"url": p.url, "name": p.name, "status": p.status.value, "http_status": p.http_status,
-             "entries": p.entries, "new": p.new_entries, "error": p.error}
-            for p in tally.feeds
-        ],  # fmt: skip
-        "db": str(settings.db),
-    }
+    return run_summary(run_id, tally, settings, status, error)
 
 
 def _record(
