@@ -58,16 +58,12 @@ _slots: Any = None
 _slot: int = -1
 
 
-def _warm(topic_profile: str | None, slots: Any, counter: Any) -> None:
-    """Worker initializer: ignore Ctrl-C, take a slot, and pay the imports and
-    model loads before the first input."""
-    global _slots, _slot
+def _warm(topic_profile: str | None, slots: Any) -> None:
+    """Worker initializer: ignore Ctrl-C, and pay the imports and model loads
+    before the first input."""
+    global _slots
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    with counter.get_lock():
-        _slot = counter.value
-        counter.value += 1
     _slots = slots
-    _slots[_slot * _FIELDS] = os.getpid()
 
     import trafilatura  # noqa: F401
     from langdetect.detector_factory import init_factory
@@ -78,9 +74,22 @@ def _warm(topic_profile: str | None, slots: Any, counter: Any) -> None:
     topic.load_profile(Path(topic_profile) if topic_profile else None)
 
 
+def _my_slot() -> int:
+    """This worker's slot: the one the pool wrote its pid into (a worker it
+    did not see start takes a free one)."""
+    global _slot
+    if _slot < 0:
+        pid, count = os.getpid(), len(_slots) // _FIELDS
+        found = [i for i in range(count) if _slots[i * _FIELDS] == pid]
+        free = [i for i in range(count) if _slots[i * _FIELDS] == 0]
+        _slot = (found or free or [0])[0]
+        _slots[_slot * _FIELDS] = pid
+    return _slot
+
+
 def _judge(work: Work, task: int, item: Item, settings: Settings) -> ChunkResult:
     """Runs in a worker: one input, announced in this worker's slot while it runs."""
-    base = _slot * _FIELDS
+    base = _my_slot() * _FIELDS
     _slots[base + 2] = time.monotonic()
     _slots[base + 1] = task
     try:
@@ -114,17 +123,21 @@ class _Generation:
 
     def __init__(self, workers: int, topic: str | None) -> None:
         ctx = multiprocessing.get_context("spawn")
+        # No lock, hence no named semaphore: a worker killed by a signal
+        # (as Prefect's engine ends a run on SIGTERM) leaves nothing behind.
+        # Each slot has one writer, its worker; the pool only reads.
         self.slots = ctx.Array("d", workers * _FIELDS, lock=False)
-        self.counter = ctx.Value("i", 0)
         self.killed: set[int] = set()  # task ids whose worker the watchdog killed
         self.executor = ProcessPoolExecutor(
-            workers, mp_context=ctx, initializer=_warm, initargs=(topic, self.slots, self.counter)
+            workers, mp_context=ctx, initializer=_warm, initargs=(topic, self.slots)
         )
         # The executor starts a process per task waiting for one: one trivial
-        # task per worker starts them all now.
+        # task per worker starts them all now; then each gets its slot.
         with _sigint_ignored():
             for _ in range(workers):
                 self.executor.submit(_ping)
+        for i, pid in enumerate(sorted(self.executor._processes or {})[:workers]):
+            self.slots[i * _FIELDS] = pid
 
     def running(self) -> Iterator[tuple[int, int, float]]:
         """(pid, task id, start) for each worker judging an input now."""

@@ -389,7 +389,8 @@ def _ingest_locked(
                 _record(_collect(_submit(docs, settings)) if docs else [], settings, run_id, tally,
                         failed)  # fmt: skip
         except BaseException:
-            _pools.release(wait=False)
+            with signals_held():  # a second signal (Ctrl-C, then the runner's SIGTERM) waits
+                _pools.release(wait=False)
             raise
         _pools.release()
     except StoreLocked as exc:
@@ -402,8 +403,9 @@ def _ingest_locked(
         status, error = RunStatus.FAILED, f"{type(exc).__name__}: {exc}"
         raise
     finally:
-        fetcher.close()
-        _finish(store, run_id, status, error, tally)
+        with signals_held():  # the run's row is written whatever signal comes next
+            fetcher.close()
+            _finish(store, run_id, status, error, tally)
     logger.info(
         "Run %s: %d stored, %d duplicates, %d rejected, %d skipped",
         run_id, tally.stored, tally.duplicates, tally.rejected, tally.skipped,

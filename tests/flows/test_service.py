@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
@@ -20,7 +19,7 @@ import httpx
 import pytest
 
 from extractors.settings import Settings, load
-from flows.prefect_server import healthy, stop_process
+from flows.prefect_server import stop_process
 from flows.service import (
     SERVE_SETTINGS_ENV,
     WATCH_FOLDER,
@@ -32,6 +31,7 @@ from flows.service import (
 from storage.store import Store
 from tests.support.pages import ARTICLES, blog_page, journal_page, rss
 from tests.support.paths import SEEDS
+from tests.support.prefect_api import PrefectServer, wait_for
 from tests.support.server import LocalServer, Reply
 
 HTML = {"Content-Type": "text/html; charset=utf-8"}
@@ -81,34 +81,13 @@ def test_schedule_groups_and_deployments(tmp_path: Path, prefect_harness) -> Non
     assert fast.concurrency_limit == 1
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait(predicate, timeout: float, what: str, step: float = 1.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-
-
 @pytest.mark.slow
 def test_serve_runs_on_schedule_while_an_analyst_holds_the_database(tmp_path: Path) -> None:
     bin_dir = Path(sys.executable).parent
-    port = _free_port()
-    api = f"http://127.0.0.1:{port}/api"
+    server = PrefectServer(tmp_path / "prefect")
+    api = server.api
     env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_API_URL": api,
            "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}  # fmt: skip
-    server = subprocess.Popen(
-        [bin_dir / "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        env={k: v for k, v in env.items() if k != "PREFECT_API_URL"},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
     service = holder = None
     site = LocalServer(lifetime=600).start()
     try:
@@ -132,7 +111,6 @@ def test_serve_runs_on_schedule_while_an_analyst_holds_the_database(tmp_path: Pa
             name = "Local"
             url = "{site.url('/feed.xml')}"
         """))
-        _wait(lambda: healthy(api), 120, "the Prefect server")
         log = (tmp_path / "serve.log").open("w")
         service = subprocess.Popen([bin_dir / "veille", "serve", "--config", cfg], env=env,
                                    stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
@@ -146,7 +124,7 @@ def test_serve_runs_on_schedule_while_an_analyst_holds_the_database(tmp_path: Pa
             done = [r for r in runs() if r["state_type"] in ("COMPLETED", "FAILED", "CRASHED")]
             return done if len(done) >= n else None
 
-        _wait(lambda: finished(1), 120, "the first scheduled run")
+        wait_for(lambda: finished(1), 120, "the first scheduled run")
         assert Store(db).query("SELECT count(*) FROM articles")[1] == [(1,)]
         # an analyst opens the live file read-only for 25 s; meanwhile the feed grows
         holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
@@ -163,7 +141,7 @@ def test_serve_runs_on_schedule_while_an_analyst_holds_the_database(tmp_path: Pa
         assert holder.wait(timeout=60) == 0
         # a snapshot was there for the analyst all along
         assert Store(db).snapshot_path().exists()
-        _wait(lambda: Store(db).query("SELECT count(*) FROM articles")[1][0][0] == 3
+        wait_for(lambda: Store(db).query("SELECT count(*) FROM articles")[1][0][0] == 3
               and finished(3), 120, "the articles held back")  # fmt: skip
         all_runs = finished(3)
         states = [r["state_type"] for r in all_runs]
@@ -184,9 +162,10 @@ def test_serve_runs_on_schedule_while_an_analyst_holds_the_database(tmp_path: Pa
                           timeout=10).json()  # fmt: skip
         assert deps[0]["paused"] is False  # schedules stay active for the next start
     finally:
-        for proc in (holder, service, server):
+        for proc in (holder, service):
             if proc:
                 stop_process(proc, grace=30)
+        server.stop()
         site.stop()
 
 

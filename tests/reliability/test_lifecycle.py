@@ -18,9 +18,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from flows.prefect_server import healthy
 from storage.store import Store
 from tests.support.corpus import write_corpus
+from tests.support.prefect_api import PrefectServer, wait_for
 from tests.support.terminal import Terminal
 
 BIN = Path(sys.executable).parent
@@ -147,41 +147,6 @@ def test_ctrl_c_ends_the_flow_run_crashed_on_the_server(tmp_path: Path, prefect_
 # -- veille serve -------------------------------------------------------------------
 
 
-class PrefectServer:
-    """A real `prefect server start` on a free loopback port, in its own session."""
-
-    def __init__(self, home: Path) -> None:
-        import socket
-
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        self.api = f"http://127.0.0.1:{port}/api"
-        env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
-        env.pop("PREFECT_API_URL", None)
-        self.proc = subprocess.Popen(
-            [BIN / "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-        )  # fmt: skip
-        deadline = time.monotonic() + 120
-        while not healthy(self.api):
-            assert self.proc.poll() is None and time.monotonic() < deadline, "prefect server did not start"
-            time.sleep(0.5)
-
-    def runs(self) -> list[dict]:
-        body = {"flow_runs": {"deployment_id": {"is_null_": False}}, "limit": 200, "offset": 0,
-                "sort": "EXPECTED_START_TIME_ASC"}  # fmt: skip
-        return httpx.post(f"{self.api}/flow_runs/filter", json=body, timeout=10).json()
-
-    def active_slots(self) -> int:
-        limits = httpx.post(f"{self.api}/v2/concurrency_limits/filter", json={}, timeout=10).json()
-        return sum(limit["active_slots"] for limit in limits)
-
-    def stop(self) -> None:
-        os.killpg(self.proc.pid, signal.SIGTERM)
-        self.proc.wait(timeout=30)
-
-
 @pytest.fixture
 def prefect_server(tmp_path: Path):
     server = PrefectServer(tmp_path / "server-home")
@@ -215,16 +180,6 @@ def _serve_setup(tmp_path: Path, server: PrefectServer) -> tuple[list[str], dict
     return [sys.executable, str(PROBE), "serve", "--config", str(cfg)], env, db, drop
 
 
-def _wait(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.3)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-
-
 def _running(server: PrefectServer) -> list[dict]:
     return [r for r in server.runs() if r["state_type"] == "RUNNING"]
 
@@ -242,8 +197,8 @@ def test_stopping_serve_ends_its_runs_and_frees_their_slots(
     with Terminal(argv, env) as term:
         term.wait_for("Serving 1 deployment", 120)
         if how != "sigterm-idle":
-            _wait(lambda: _running(prefect_server), 120, "a run in progress")
-            _wait(lambda: _stored(db) if db.exists() else 0, 120, "a batch written")
+            wait_for(lambda: _running(prefect_server), 120, "a run in progress")
+            wait_for(lambda: _stored(db) if db.exists() else 0, 120, "a batch written")
         sent = term.ctrl_c() if how == "ctrl-c" else time.monotonic()
         if how != "ctrl-c":
             os.killpg(term.proc.pid, signal.SIGTERM)
@@ -277,14 +232,14 @@ def test_after_kill_9_the_next_serve_ends_the_orphans_and_runs_on_time(
     first = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                              start_new_session=True)  # fmt: skip
     try:
-        (orphan,) = _wait(lambda: _running(prefect_server), 120, "a run in progress")
-        _wait(lambda: _stored(db) if db.exists() else 0, 120, "a batch written")
+        (orphan,) = wait_for(lambda: _running(prefect_server), 120, "a run in progress")
+        wait_for(lambda: _stored(db) if db.exists() else 0, 120, "a batch written")
         if killed == "service":
             first.kill()
         else:
             os.killpg(first.pid, signal.SIGKILL)
         first.wait()
-        _wait(lambda: _alive_in_session(first.pid) == [], 30, "the killed processes to end")
+        wait_for(lambda: _alive_in_session(first.pid) == [], 30, "the killed processes to end")
         env = {k: v for k, v in env.items() if k != "VEILLE_PROBE_STAGE"}
         restarted = datetime.now(UTC)
         with Terminal(argv, env) as term:
@@ -303,7 +258,7 @@ def test_after_kill_9_the_next_serve_ends_the_orphans_and_runs_on_time(
                 return [r for r in prefect_server.runs() if r["id"] != orphan["id"] and r["start_time"]
                         and datetime.fromisoformat(r["start_time"]) > restarted]  # fmt: skip
 
-            second = _wait(new_run, INTERVAL + 30, "a run after the restart")[0]
+            second = wait_for(new_run, INTERVAL + 30, "a run after the restart")[0]
             start = datetime.fromisoformat(second["start_time"])
             due = max(datetime.fromisoformat(second["expected_start_time"]), serving)
             after, late = (start - restarted).total_seconds(), (start - due).total_seconds()
@@ -311,7 +266,7 @@ def test_after_kill_9_the_next_serve_ends_the_orphans_and_runs_on_time(
             # not held back by a slot that the killed run kept (Prefect's lease: 300 s)
             assert (start - due).total_seconds() < 10
             assert (start - restarted).total_seconds() < INTERVAL + 30
-            _wait(lambda: [r for r in prefect_server.runs() if r["id"] == second["id"]
+            wait_for(lambda: [r for r in prefect_server.runs() if r["id"] == second["id"]
                            and r["state_type"] == "COMPLETED"], 120, "that run to complete")  # fmt: skip
             os.killpg(term.proc.pid, signal.SIGTERM)
             assert term.wait(timeout=30) == 0
