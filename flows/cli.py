@@ -411,6 +411,12 @@ def extract(
         sys.stdout.write(json.dumps(results, ensure_ascii=False, indent=2, default=_jsonable) + "\n")
 
 
+def _stop_exit_code(signal_name: str) -> int:
+    """How `veille serve` exits when stopped: Ctrl-C as an interrupt, SIGTERM
+    (and an end of its own) as a normal stop."""
+    return EXIT_INTERRUPTED if signal_name == "SIGINT" else EXIT_OK
+
+
 class _StoppedEarly(KeyboardInterrupt):
     """SIGTERM before the service's own signal handlers are in place."""
 
@@ -461,7 +467,7 @@ def serve(
     except KeyboardInterrupt as exc:
         name = "SIGTERM" if isinstance(exc, _StoppedEarly) else "SIGINT"
         err.print(f"Stopped by {name} in {time.monotonic() - t0:.1f} s, before serving anything.")
-        raise typer.Exit(EXIT_OK if name == "SIGTERM" else EXIT_INTERRUPTED) from None
+        raise typer.Exit(_stop_exit_code(name)) from None
     except Exception as exc:  # noqa: BLE001 - Prefect's errors: one line, not a traceback
         message = str(exc) if isinstance(exc, RuntimeError) else f"{type(exc).__name__}: {exc}"
         raise fail(message, EXIT_FAILED) from exc
@@ -470,7 +476,7 @@ def serve(
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
     err.print(stopped.line(), highlight=False)
-    raise typer.Exit(stopped.exit_code)
+    raise typer.Exit(_stop_exit_code(stopped.signal))
 
 
 def main() -> None:

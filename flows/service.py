@@ -211,10 +211,6 @@ class Stopped:
     crashed: int  # runs marked Crashed by the final sweep (their process could not report)
     seconds: float
 
-    @property
-    def exit_code(self) -> int:
-        return 130 if self.signal == "SIGINT" else 0
-
     def line(self) -> str:
         runs = "no run was in progress"
         if self.cancelled or self.crashed:
@@ -329,11 +325,11 @@ async def _serve(deps: list[RunnerDeployment], log: Any, poll_seconds: float) ->
         # Cancels the runs in progress: their processes get SIGTERM and a
         # write in progress completes first; runs are marked Cancelled.
         await asyncio.wait_for(runner.astop(), timeout=6)
-    except (TimeoutError, Exception):  # noqa: BLE001 - the sweep below ends what is left
+    except Exception:  # noqa: BLE001 - the sweep below ends what is left (TimeoutError included)
         pass
     try:
         await asyncio.wait_for(started, timeout=2)
-    except (TimeoutError, Exception):  # noqa: BLE001
+    except Exception:  # noqa: BLE001
         started.cancel()
     try:
         crashed = await end_unfinished_runs(ids, f"veille serve was stopped ({received[0]}) during this run")
