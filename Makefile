@@ -33,8 +33,9 @@ test-slow: install ## the slow tests: real Prefect server, veille serve, Ctrl-C 
 test-all: install ## run every test, slow ones included
 	$(BIN)/pytest -q
 
-check: install ## lint and the import contract (extractors/ and storage/ never import Prefect)
+check: install ## lint, formatting and the import contracts (see pyproject.toml)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
 bench: install ## benchmark (see benchmarks/)

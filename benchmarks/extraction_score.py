@@ -14,14 +14,14 @@ very functions that produced the published baseline:
 - aeb-sample: 40 non-French pages, AEB shingle scoring against human truth.
 
 Both systems get the same text: the bytes decoded the way Veille decodes a file
-(`extractors.encoding.decode` with the page's meta charset). score.py hands
+(`extractors.text.encoding.decode` with the page's meta charset). score.py hands
 trafilatura the raw bytes of the French pages and lets it guess the encoding;
 on this corpus that gives the same output, hence the same published figures.
 
 Systems:
 
 - bare: `trafilatura.extract(html)` with its defaults;
-- veille: `extractors.pipeline.extract`, what `veille extract` prints, scored on
+- veille: `extractors.judge.pipeline.extract`, what `veille extract` prints, scored on
   `body`. This is the honest comparison: trafilatura's text is the main text,
   and the AEB and Readability references leave the headline out too;
 - veille+title: `title + "\\n" + body`, as a check that Veille's gain does not
@@ -49,10 +49,10 @@ from typing import TypeVar
 
 import trafilatura
 
-from extractors.encoding import decode, html_meta_charset
-from extractors.pipeline import extract
-from extractors.records import Document
-from extractors.settings import Settings
+from extractors.core.records import Document
+from extractors.core.settings import Settings
+from extractors.judge.pipeline import extract
+from extractors.text.encoding import decode, html_meta_charset
 
 T = TypeVar("T")
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "extraction"
@@ -203,10 +203,7 @@ def print_table(results: list[Result]) -> None:
             print()
         previous = r.part
         ms = f"{r.ms_per_page:8.1f}" if r.ms_per_page is not None else f"{'-':>8s}"
-        print(
-            f"{r.part:15s} {r.system:13s} {r.pages:5d} {r.precision:6.3f} {r.recall:6.3f} "
-            f"{r.f1:6.3f} {ms}"
-        )
+        print(f"{r.part:15s} {r.system:13s} {r.pages:5d} {r.precision:6.3f} {r.recall:6.3f} {r.f1:6.3f} {ms}")
 
 
 def print_leaks(scorer: ModuleType, part: Part, texts: dict[str, list[str]]) -> None:

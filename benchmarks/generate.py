@@ -58,76 +58,236 @@ SITES = [
 ]
 
 SECTIONS = [
-    "International", "Europe", "Défense", "Politique", "Économie", "Société", "Planète",
-    "Sciences", "Culture", "Sport", "Idées", "Vidéos", "Podcasts", "Régions", "Tech", "Santé",
+    "International",
+    "Europe",
+    "Défense",
+    "Politique",
+    "Économie",
+    "Société",
+    "Planète",
+    "Sciences",
+    "Culture",
+    "Sport",
+    "Idées",
+    "Vidéos",
+    "Podcasts",
+    "Régions",
+    "Tech",
+    "Santé",
 ]
 SUBSECTIONS = [
-    "Ukraine", "Russie", "Biélorussie", "Pologne", "Pays baltes", "Balkans", "Moyen-Orient",
-    "Afrique", "Asie", "Amériques", "Union européenne", "OTAN", "Diplomatie", "Armées",
-    "Nucléaire", "Énergie", "Marchés", "Entreprises", "Emploi", "Justice", "Éducation",
-    "Climat", "Biodiversité", "Espace", "Cinéma", "Livres", "Musique", "Football", "Rugby",
-    "Tennis", "Débats", "Tribunes", "Entretiens", "Reportages", "Enquêtes", "Décryptages",
-    "Cartes", "Chronologies", "Le direct", "Les essentiels", "Fact-checking", "Portraits",
+    "Ukraine",
+    "Russie",
+    "Biélorussie",
+    "Pologne",
+    "Pays baltes",
+    "Balkans",
+    "Moyen-Orient",
+    "Afrique",
+    "Asie",
+    "Amériques",
+    "Union européenne",
+    "OTAN",
+    "Diplomatie",
+    "Armées",
+    "Nucléaire",
+    "Énergie",
+    "Marchés",
+    "Entreprises",
+    "Emploi",
+    "Justice",
+    "Éducation",
+    "Climat",
+    "Biodiversité",
+    "Espace",
+    "Cinéma",
+    "Livres",
+    "Musique",
+    "Football",
+    "Rugby",
+    "Tennis",
+    "Débats",
+    "Tribunes",
+    "Entretiens",
+    "Reportages",
+    "Enquêtes",
+    "Décryptages",
+    "Cartes",
+    "Chronologies",
+    "Le direct",
+    "Les essentiels",
+    "Fact-checking",
+    "Portraits",
 ]
 
 FIRST_NAMES = [
-    "Camille", "Julien", "Sophie", "Thomas", "Claire", "Nicolas", "Hélène", "Mathieu",
-    "Isabelle", "Antoine", "Marion", "Pierre", "Élise", "François", "Nathalie", "Olivier",
-    "Léa", "Guillaume", "Anne", "Sébastien", "Juliette", "Laurent", "Manon", "Étienne",
+    "Camille",
+    "Julien",
+    "Sophie",
+    "Thomas",
+    "Claire",
+    "Nicolas",
+    "Hélène",
+    "Mathieu",
+    "Isabelle",
+    "Antoine",
+    "Marion",
+    "Pierre",
+    "Élise",
+    "François",
+    "Nathalie",
+    "Olivier",
+    "Léa",
+    "Guillaume",
+    "Anne",
+    "Sébastien",
+    "Juliette",
+    "Laurent",
+    "Manon",
+    "Étienne",
 ]
 LAST_NAMES = [
-    "Durand", "Lefèvre", "Moreau", "Girard", "Bonnet", "Mercier", "Fontaine", "Chevalier",
-    "Rousseau", "Blanchard", "Gauthier", "Perrin", "Marchand", "Dupuis", "Lambert", "Roche",
-    "Vasseur", "Caron", "Barbier", "Renaud", "Picard", "Arnaud", "Colin", "Lemaire",
+    "Durand",
+    "Lefèvre",
+    "Moreau",
+    "Girard",
+    "Bonnet",
+    "Mercier",
+    "Fontaine",
+    "Chevalier",
+    "Rousseau",
+    "Blanchard",
+    "Gauthier",
+    "Perrin",
+    "Marchand",
+    "Dupuis",
+    "Lambert",
+    "Roche",
+    "Vasseur",
+    "Caron",
+    "Barbier",
+    "Renaud",
+    "Picard",
+    "Arnaud",
+    "Colin",
+    "Lemaire",
 ]
 INSTITUTES = [
     "l'Institut français des relations internationales",
     "la Fondation pour la recherche stratégique",
     "l'Institut de recherche stratégique de l'École militaire",
-    "l'université de Varsovie", "le Centre d'études de sécurité de Vilnius",
-    "l'Institut international d'études stratégiques", "le Carnegie Endowment",
-    "l'Institut de Stockholm de recherche sur la paix", "Sciences Po",
-    "l'Observatoire de la dissuasion", "le Conseil européen pour les relations internationales",
+    "l'université de Varsovie",
+    "le Centre d'études de sécurité de Vilnius",
+    "l'Institut international d'études stratégiques",
+    "le Carnegie Endowment",
+    "l'Institut de Stockholm de recherche sur la paix",
+    "Sciences Po",
+    "l'Observatoire de la dissuasion",
+    "le Conseil européen pour les relations internationales",
 ]
 EXPERT_ROLES = [
-    "chercheuse associée à", "spécialiste de la dissuasion à", "ancien diplomate, aujourd'hui à",
-    "directeur de recherche à", "analyste militaire à", "professeur de relations internationales à",
-    "ancienne conseillère au ministère des Armées, désormais à", "historien du nucléaire à",
+    "chercheuse associée à",
+    "spécialiste de la dissuasion à",
+    "ancien diplomate, aujourd'hui à",
+    "directeur de recherche à",
+    "analyste militaire à",
+    "professeur de relations internationales à",
+    "ancienne conseillère au ministère des Armées, désormais à",
+    "historien du nucléaire à",
 ]
 
 SPEAKERS = [
-    "Vladimir Poutine", "le président russe", "Alexandre Loukachenko", "le dirigeant biélorusse",
-    "le Kremlin", "le porte-parole du Kremlin, Dmitri Peskov", "Sergueï Choïgou",
-    "le ministre russe de la Défense", "Dmitri Medvedev", "le vice-président du Conseil de sécurité russe",
-    "le ministre biélorusse de la Défense, Viktor Khrenine", "Volodymyr Zelensky",
-    "le président ukrainien", "le secrétaire général de l'OTAN", "un porte-parole du Pentagone",
-    "la diplomatie française", "le chef de la diplomatie européenne", "Antony Blinken",
-    "le directeur de l'Agence internationale de l'énergie atomique", "un haut responsable américain",
-    "le ministère ukrainien des Affaires étrangères", "la présidence polonaise",
-    "le gouvernement lituanien", "Svetlana Tikhanovskaïa, figure de l'opposition biélorusse",
+    "Vladimir Poutine",
+    "le président russe",
+    "Alexandre Loukachenko",
+    "le dirigeant biélorusse",
+    "le Kremlin",
+    "le porte-parole du Kremlin, Dmitri Peskov",
+    "Sergueï Choïgou",
+    "le ministre russe de la Défense",
+    "Dmitri Medvedev",
+    "le vice-président du Conseil de sécurité russe",
+    "le ministre biélorusse de la Défense, Viktor Khrenine",
+    "Volodymyr Zelensky",
+    "le président ukrainien",
+    "le secrétaire général de l'OTAN",
+    "un porte-parole du Pentagone",
+    "la diplomatie française",
+    "le chef de la diplomatie européenne",
+    "Antony Blinken",
+    "le directeur de l'Agence internationale de l'énergie atomique",
+    "un haut responsable américain",
+    "le ministère ukrainien des Affaires étrangères",
+    "la présidence polonaise",
+    "le gouvernement lituanien",
+    "Svetlana Tikhanovskaïa, figure de l'opposition biélorusse",
 ]
 SAY = [
-    "a affirmé", "a déclaré", "a assuré", "a estimé", "a martelé", "a rappelé", "a averti",
-    "a confirmé", "a laissé entendre", "a souligné", "a prévenu", "a reconnu", "a insisté sur le fait",
-    "a jugé", "a fait savoir", "a indiqué", "a répété", "a soutenu",
+    "a affirmé",
+    "a déclaré",
+    "a assuré",
+    "a estimé",
+    "a martelé",
+    "a rappelé",
+    "a averti",
+    "a confirmé",
+    "a laissé entendre",
+    "a souligné",
+    "a prévenu",
+    "a reconnu",
+    "a insisté sur le fait",
+    "a jugé",
+    "a fait savoir",
+    "a indiqué",
+    "a répété",
+    "a soutenu",
 ]
 SAY_INV = [
-    "a déclaré", "a affirmé", "a lancé", "a insisté", "a ajouté", "a résumé", "a tranché",
-    "a poursuivi", "a expliqué", "a mis en garde", "a ironisé", "a conclu",
+    "a déclaré",
+    "a affirmé",
+    "a lancé",
+    "a insisté",
+    "a ajouté",
+    "a résumé",
+    "a tranché",
+    "a poursuivi",
+    "a expliqué",
+    "a mis en garde",
+    "a ironisé",
+    "a conclu",
 ]
 WHEN = [
-    "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche", "ce week-end",
-    "jeudi soir", "mardi matin", "dans la nuit de samedi à dimanche", "en début de semaine",
-    "vendredi après-midi", "mercredi en fin de journée", "dimanche à la télévision publique",
+    "lundi",
+    "mardi",
+    "mercredi",
+    "jeudi",
+    "vendredi",
+    "samedi",
+    "dimanche",
+    "ce week-end",
+    "jeudi soir",
+    "mardi matin",
+    "dans la nuit de samedi à dimanche",
+    "en début de semaine",
+    "vendredi après-midi",
+    "mercredi en fin de journée",
+    "dimanche à la télévision publique",
 ]
 VENUES = [
-    "lors d'une conférence de presse à Minsk", "dans un entretien à la télévision d'État",
-    "devant le Conseil de sécurité des Nations unies", "à l'issue d'un entretien avec son homologue",
-    "lors d'une réunion au Kremlin", "dans un message publié sur Telegram",
+    "lors d'une conférence de presse à Minsk",
+    "dans un entretien à la télévision d'État",
+    "devant le Conseil de sécurité des Nations unies",
+    "à l'issue d'un entretien avec son homologue",
+    "lors d'une réunion au Kremlin",
+    "dans un message publié sur Telegram",
     "en marge d'un sommet à Saint-Pétersbourg",
-    "devant les députés de la Douma", "au cours d'une visite à Vilnius", "depuis Bruxelles",
-    "lors d'un forum économique à Sotchi", "dans une interview accordée à une agence russe",
-    "devant des officiers réunis à Moscou", "au terme d'une réunion des ministres de l'OTAN",
+    "devant les députés de la Douma",
+    "au cours d'une visite à Vilnius",
+    "depuis Bruxelles",
+    "lors d'un forum économique à Sotchi",
+    "dans une interview accordée à une agence russe",
+    "devant des officiers réunis à Moscou",
+    "au terme d'une réunion des ministres de l'OTAN",
 ]
 CLAIMS = [
     "que les premières ogives nucléaires tactiques étaient déjà arrivées sur le sol biélorusse",
@@ -173,12 +333,34 @@ FACTS = [
     "le budget militaire biélorusse aurait augmenté de {n8} % en un an",
 ]
 TOWNS = [
-    "Assipovitchy", "Baranovitchi", "Lida", "Machoulichtchy", "Hrodna", "Brest", "Homiel",
-    "Babrouïsk", "Vitebsk", "Moguilev", "Pinsk", "Maladetchna", "Sloutsk", "Zhodzina",
+    "Assipovitchy",
+    "Baranovitchi",
+    "Lida",
+    "Machoulichtchy",
+    "Hrodna",
+    "Brest",
+    "Homiel",
+    "Babrouïsk",
+    "Vitebsk",
+    "Moguilev",
+    "Pinsk",
+    "Maladetchna",
+    "Sloutsk",
+    "Zhodzina",
 ]
 MONTHS = [
-    "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-    "octobre", "novembre", "décembre",
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
 ]
 QUOTES = [
     "Nous ne menaçons personne, mais nous ne laisserons personne nous menacer",
@@ -212,10 +394,23 @@ ANALYSES = [
     "la surveillance des sites de stockage sera un enjeu majeur pour les services de renseignement",
 ]
 CONNECTORS = [
-    "Par ailleurs, ", "De son côté, ", "Dans le même temps, ", "Toutefois, ", "En outre, ",
-    "Au même moment, ", "Plus tôt dans la journée, ", "Quelques heures plus tard, ",
-    "Pour autant, ", "À Kiev, ", "À Bruxelles, ", "À Varsovie, ", "À Washington, ", "",
-    "", "", "",
+    "Par ailleurs, ",
+    "De son côté, ",
+    "Dans le même temps, ",
+    "Toutefois, ",
+    "En outre, ",
+    "Au même moment, ",
+    "Plus tôt dans la journée, ",
+    "Quelques heures plus tard, ",
+    "Pour autant, ",
+    "À Kiev, ",
+    "À Bruxelles, ",
+    "À Varsovie, ",
+    "À Washington, ",
+    "",
+    "",
+    "",
+    "",
 ]
 CONTEXTS = [
     "les combats se poursuivent dans l'est de l'Ukraine",
@@ -230,10 +425,18 @@ CONTEXTS = [
     "l'Agence internationale de l'énergie atomique s'inquiète pour la centrale de Zaporijjia",
 ]
 HEADINGS = [
-    "Un message adressé à l'OTAN", "Des sites de stockage prêts", "Inquiétude à Varsovie",
-    "La question du contrôle", "Une dissuasion élargie", "Minsk, base avancée de Moscou",
-    "Ce que dit la doctrine russe", "Des réactions mesurées", "Le précédent de 1994",
-    "Les Iskander en première ligne", "Un risque d'escalade", "Le calcul de Loukachenko",
+    "Un message adressé à l'OTAN",
+    "Des sites de stockage prêts",
+    "Inquiétude à Varsovie",
+    "La question du contrôle",
+    "Une dissuasion élargie",
+    "Minsk, base avancée de Moscou",
+    "Ce que dit la doctrine russe",
+    "Des réactions mesurées",
+    "Le précédent de 1994",
+    "Les Iskander en première ligne",
+    "Un risque d'escalade",
+    "Le calcul de Loukachenko",
 ]
 TITLE_PATTERNS = [
     "{who} confirme l'arrivée d'armes nucléaires tactiques en Biélorussie",
@@ -246,15 +449,44 @@ TITLE_PATTERNS = [
     "Dissuasion : {who} répond à l'OTAN depuis {town}",
 ]
 WHOM = [
-    "l'OTAN", "Varsovie", "les pays baltes", "Kiev", "Washington", "les Européens", "Vilnius",
-    "Paris", "Berlin", "l'Agence internationale de l'énergie atomique",
+    "l'OTAN",
+    "Varsovie",
+    "les pays baltes",
+    "Kiev",
+    "Washington",
+    "les Européens",
+    "Vilnius",
+    "Paris",
+    "Berlin",
+    "l'Agence internationale de l'énergie atomique",
 ]
 WHO_SHORT = ["Moscou", "Minsk", "Le Kremlin", "Loukachenko", "Poutine", "Choïgou", "Medvedev"]
 
 TEASER_WORDS = [
-    "réforme", "budget", "élections", "grève", "inflation", "sécheresse", "incendies", "procès",
-    "sommet", "enquête", "tournoi", "festival", "record", "vaccin", "satellite", "migrants",
-    "retraites", "loyers", "transports", "universités", "hôpital", "énergie", "chômage", "impôts",
+    "réforme",
+    "budget",
+    "élections",
+    "grève",
+    "inflation",
+    "sécheresse",
+    "incendies",
+    "procès",
+    "sommet",
+    "enquête",
+    "tournoi",
+    "festival",
+    "record",
+    "vaccin",
+    "satellite",
+    "migrants",
+    "retraites",
+    "loyers",
+    "transports",
+    "universités",
+    "hôpital",
+    "énergie",
+    "chômage",
+    "impôts",
 ]
 
 
@@ -375,43 +607,65 @@ TEMPLATES = [
 
 ICONS = {
     "chevron": ["M7.41 8.59 12 13.17l4.59-4.58L18 10l-6 6-6-6 1.41-1.41z"],
-    "search": ["M15.5 14h-.79l-.28-.27A6.471 6.471 0 0 0 16 9.5 6.5 6.5 0 1 0 9.5 16c1.61 0 3.09-.59 "
-               "4.23-1.57l.27.28v.79l5 4.99L20.49 19l-4.99-5zm-6 0C7.01 14 5 11.99 5 9.5S7.01 5 9.5 "
-               "5 14 7.01 14 9.5 11.99 14 9.5 14z"],  # fmt: skip
-    "user": ["M12 12c2.21 0 4-1.79 4-4s-1.79-4-4-4-4 1.79-4 4 1.79 4 4 4zm0 2c-2.67 0-8 1.34-8 "
-             "4v2h16v-2c0-2.66-5.33-4-8-4z"],  # fmt: skip
+    "search": [
+        "M15.5 14h-.79l-.28-.27A6.471 6.471 0 0 0 16 9.5 6.5 6.5 0 1 0 9.5 16c1.61 0 3.09-.59 "
+        "4.23-1.57l.27.28v.79l5 4.99L20.49 19l-4.99-5zm-6 0C7.01 14 5 11.99 5 9.5S7.01 5 9.5 "
+        "5 14 7.01 14 9.5 11.99 14 9.5 14z"
+    ],  # fmt: skip
+    "user": [
+        "M12 12c2.21 0 4-1.79 4-4s-1.79-4-4-4-4 1.79-4 4 1.79 4 4 4zm0 2c-2.67 0-8 1.34-8 "
+        "4v2h16v-2c0-2.66-5.33-4-8-4z"
+    ],  # fmt: skip
     "menu": ["M3 18h18v-2H3v2zm0-5h18v-2H3v2zm0-7v2h18V6H3z"],
-    "close": ["M19 6.41 17.59 5 12 10.59 6.41 5 5 6.41 10.59 12 5 17.59 6.41 19 12 13.41 17.59 19 "
-              "19 17.59 13.41 12z"],  # fmt: skip
-    "facebook": ["M22 12c0-5.52-4.48-10-10-10S2 6.48 2 12c0 4.84 3.44 8.87 8 9.8V15H8v-3h2V9.5C10 "
-                 "7.57 11.57 6 13.5 6H16v3h-2c-.55 0-1 .45-1 1v2h3v3h-3v6.95c5.05-.5 "
-                 "9-4.76 9-9.95z"],  # fmt: skip
-    "x": ["M18.244 2.25h3.308l-7.227 8.26 8.502 11.24H16.17l-5.214-6.817L4.99 21.75H1.68l7.73-8.835"
-          "L1.254 2.25H8.08l4.713 6.231zm-1.161 17.52h1.833L7.084 4.126H5.117z"],  # fmt: skip
-    "linkedin": ["M19 3a2 2 0 0 1 2 2v14a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2h14m-.5 "
-                 "15.5v-5.3a3.26 3.26 0 0 0-3.26-3.26c-.85 0-1.84.52-2.32 1.3v-1.11h-2.79v8.37h2.79"
-                 "v-4.93c0-.77.62-1.4 1.39-1.4a1.4 1.4 0 0 1 1.4 1.4v4.93h2.79M6.88 8.56a1.68 1.68 0 "
-                 "0 0 1.68-1.68c0-.93-.75-1.69-1.68-1.69a1.69 1.69 0 0 0-1.69 1.69c0 .93.76 1.68 "
-                 "1.69 1.68m1.39 9.94v-8.37H5.5v8.37h2.77z"],  # fmt: skip
-    "whatsapp": ["M16.75 13.96c.25.13.41.2.46.3.06.11.04.61-.21 1.18-.2.56-1.24 1.1-1.7 1.12-.46.02"
-                 "-.47.36-2.96-.73-2.49-1.09-3.99-3.75-4.11-3.92-.12-.17-.96-1.38-.92-2.61.05-1.22.69"
-                 "-1.8.95-2.04.24-.26.51-.29.68-.26h.47c.15 0 .36-.06.55.45l.69 1.87c.06.13.1.28.01"
-                 ".44l-.27.41-.39.42c-.12.12-.26.25-.12.5.12.26.62 1.09 1.32 1.78.91.88 1.71 1.17 "
-                 "1.95 1.3.24.14.39.12.54-.04l.81-.94c.19-.25.35-.19.58-.11l1.67.88z"],  # fmt: skip
-    "mail": ["M20 4H4c-1.1 0-1.99.9-1.99 2L2 18c0 1.1.9 2 2 2h16c1.1 0 2-.9 2-2V6c0-1.1-.9-2-2-2zm0 "
-             "4-8 5-8-5V6l8 5 8-5v2z"],  # fmt: skip
-    "link": ["M3.9 12c0-1.71 1.39-3.1 3.1-3.1h4V7H7c-2.76 0-5 2.24-5 5s2.24 5 5 5h4v-1.9H7c-1.71 "
-             "0-3.1-1.39-3.1-3.1zM8 13h8v-2H8v2zm9-6h-4v1.9h4c1.71 0 3.1 1.39 3.1 3.1s-1.39 3.1-3.1 "
-             "3.1h-4V17h4c2.76 0 5-2.24 5-5s-2.24-5-5-5z"],  # fmt: skip
+    "close": [
+        "M19 6.41 17.59 5 12 10.59 6.41 5 5 6.41 10.59 12 5 17.59 6.41 19 12 13.41 17.59 19 "
+        "19 17.59 13.41 12z"
+    ],  # fmt: skip
+    "facebook": [
+        "M22 12c0-5.52-4.48-10-10-10S2 6.48 2 12c0 4.84 3.44 8.87 8 9.8V15H8v-3h2V9.5C10 "
+        "7.57 11.57 6 13.5 6H16v3h-2c-.55 0-1 .45-1 1v2h3v3h-3v6.95c5.05-.5 "
+        "9-4.76 9-9.95z"
+    ],  # fmt: skip
+    "x": [
+        "M18.244 2.25h3.308l-7.227 8.26 8.502 11.24H16.17l-5.214-6.817L4.99 21.75H1.68l7.73-8.835"
+        "L1.254 2.25H8.08l4.713 6.231zm-1.161 17.52h1.833L7.084 4.126H5.117z"
+    ],  # fmt: skip
+    "linkedin": [
+        "M19 3a2 2 0 0 1 2 2v14a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2h14m-.5 "
+        "15.5v-5.3a3.26 3.26 0 0 0-3.26-3.26c-.85 0-1.84.52-2.32 1.3v-1.11h-2.79v8.37h2.79"
+        "v-4.93c0-.77.62-1.4 1.39-1.4a1.4 1.4 0 0 1 1.4 1.4v4.93h2.79M6.88 8.56a1.68 1.68 0 "
+        "0 0 1.68-1.68c0-.93-.75-1.69-1.68-1.69a1.69 1.69 0 0 0-1.69 1.69c0 .93.76 1.68 "
+        "1.69 1.68m1.39 9.94v-8.37H5.5v8.37h2.77z"
+    ],  # fmt: skip
+    "whatsapp": [
+        "M16.75 13.96c.25.13.41.2.46.3.06.11.04.61-.21 1.18-.2.56-1.24 1.1-1.7 1.12-.46.02"
+        "-.47.36-2.96-.73-2.49-1.09-3.99-3.75-4.11-3.92-.12-.17-.96-1.38-.92-2.61.05-1.22.69"
+        "-1.8.95-2.04.24-.26.51-.29.68-.26h.47c.15 0 .36-.06.55.45l.69 1.87c.06.13.1.28.01"
+        ".44l-.27.41-.39.42c-.12.12-.26.25-.12.5.12.26.62 1.09 1.32 1.78.91.88 1.71 1.17 "
+        "1.95 1.3.24.14.39.12.54-.04l.81-.94c.19-.25.35-.19.58-.11l1.67.88z"
+    ],  # fmt: skip
+    "mail": [
+        "M20 4H4c-1.1 0-1.99.9-1.99 2L2 18c0 1.1.9 2 2 2h16c1.1 0 2-.9 2-2V6c0-1.1-.9-2-2-2zm0 "
+        "4-8 5-8-5V6l8 5 8-5v2z"
+    ],  # fmt: skip
+    "link": [
+        "M3.9 12c0-1.71 1.39-3.1 3.1-3.1h4V7H7c-2.76 0-5 2.24-5 5s2.24 5 5 5h4v-1.9H7c-1.71 "
+        "0-3.1-1.39-3.1-3.1zM8 13h8v-2H8v2zm9-6h-4v1.9h4c1.71 0 3.1 1.39 3.1 3.1s-1.39 3.1-3.1 "
+        "3.1h-4V17h4c2.76 0 5-2.24 5-5s-2.24-5-5-5z"
+    ],  # fmt: skip
     "play": ["M8 5v14l11-7z"],
     "bookmark": ["M17 3H7c-1.1 0-1.99.9-1.99 2L5 21l7-3 7 3V5c0-1.1-.9-2-2-2z"],
-    "lock": ["M18 8h-1V6c0-2.76-2.24-5-5-5S7 3.24 7 6v2H6c-1.1 0-2 .9-2 2v10c0 1.1.9 2 2 2h12c1.1 0 "
-             "2-.9 2-2V10c0-1.1-.9-2-2-2zm-6 9c-1.1 0-2-.9-2-2s.9-2 2-2 2 .9 2 2-.9 2-2 2zm3.1-9H8.9"
-             "V6c0-1.71 1.39-3.1 3.1-3.1 1.71 0 3.1 1.39 3.1 3.1v2z"],  # fmt: skip
+    "lock": [
+        "M18 8h-1V6c0-2.76-2.24-5-5-5S7 3.24 7 6v2H6c-1.1 0-2 .9-2 2v10c0 1.1.9 2 2 2h12c1.1 0 "
+        "2-.9 2-2V10c0-1.1-.9-2-2-2zm-6 9c-1.1 0-2-.9-2-2s.9-2 2-2 2 .9 2 2-.9 2-2 2zm3.1-9H8.9"
+        "V6c0-1.71 1.39-3.1 3.1-3.1 1.71 0 3.1 1.39 3.1 3.1v2z"
+    ],  # fmt: skip
     "comment": ["M21.99 4c0-1.1-.89-2-1.99-2H4c-1.1 0-2 .9-2 2v12c0 1.1.9 2 2 2h14l4 4-.01-18z"],
-    "clock": ["M11.99 2C6.47 2 2 6.48 2 12s4.47 10 9.99 10C17.52 22 22 17.52 22 12S17.52 2 11.99 "
-              "2zM12 20c-4.42 0-8-3.58-8-8s3.58-8 8-8 8 3.58 8 8-3.58 8-8 8z",
-              "M12.5 7H11v6l5.25 3.15.75-1.23-4.5-2.67z"],  # fmt: skip
+    "clock": [
+        "M11.99 2C6.47 2 2 6.48 2 12s4.47 10 9.99 10C17.52 22 22 17.52 22 12S17.52 2 11.99 "
+        "2zM12 20c-4.42 0-8-3.58-8-8s3.58-8 8-8 8 3.58 8 8-3.58 8-8 8z",
+        "M12.5 7H11v6l5.25 3.15.75-1.23-4.5-2.67z",
+    ],  # fmt: skip
 }
 
 TEASER_PATTERNS = [
@@ -684,7 +938,7 @@ def _nav(x: _Ctx, sections: int, subitems: tuple[int, int], featured: int) -> st
             parts.append("</ul></div>")
         cards = "".join(_mini_card(x, i) for i in range(featured if n % 2 == 0 else 0))
         parts.append(f'<div class="{m}__featured">{cards}</div></div></div></div></li>')
-    parts.append(f'</ul></div></nav><!-- /{m} -->')
+    parts.append(f"</ul></div></nav><!-- /{m} -->")
     return "".join(parts)
 
 
@@ -735,7 +989,7 @@ def _inline(rng: random.Random, x: _Ctx, text: str) -> str:
         start = out.index("« ")
         end = out.find(" »", start)
         if end > start:
-            out = f"{out[:start]}<em>{out[start:end + 2]}</em>{out[end + 2:]}"
+            out = f"{out[:start]}<em>{out[start : end + 2]}</em>{out[end + 2 :]}"
     return out
 
 
@@ -1017,9 +1271,7 @@ def page(index: int, seed: int = DEFAULT_SEED) -> tuple[str, str]:
     site, domain = SITES[site_index]
     x = _Ctx(rng, site, domain, TEMPLATES[site_index])
     town = rng.choice(TOWNS)
-    title = rng.choice(TITLE_PATTERNS).format(
-        who=rng.choice(WHO_SHORT), whom=rng.choice(WHOM), town=town
-    )
+    title = rng.choice(TITLE_PATTERNS).format(who=rng.choice(WHO_SHORT), whom=rng.choice(WHOM), town=town)
     published = datetime(2023, 3, 1, tzinfo=UTC) + timedelta(minutes=rng.randrange(300 * 24 * 60))
     slug = f"{_slug(title)}-{index:06d}"
     url = f"https://www.{domain}/international/{published:%Y/%m/%d}/{slug}.html"
@@ -1086,7 +1338,7 @@ def page(index: int, seed: int = DEFAULT_SEED) -> tuple[str, str]:
         + "</div></div>"
     )  # fmt: skip
     analytics = (
-        '<script>window.dataLayer=window.dataLayer||[];function gtag(){dataLayer.push(arguments);}'
+        "<script>window.dataLayer=window.dataLayer||[];function gtag(){dataLayer.push(arguments);}"
         f"gtag('js',new Date());gtag('config','G-{rng.getrandbits(40):010X}');</script>"
     )
     shell = head + body + analytics

@@ -1,9 +1,9 @@
 """Cost of deduplicating new articles against a growing store.
 
 The store is filled through `Store.write_batch` itself (big batches) with
-synthetic distinct candidates fingerprinted by `extractors.dedup.fingerprint`,
+synthetic distinct candidates fingerprinted by `extractors.dedup.fingerprint.fingerprint`,
 then a batch of new distinct candidates is written and timed at each size.
-The claim under test (extractors/dedup.py): LSH bands are joined in the
+The claim under test (extractors/dedup/fingerprint.py): LSH bands are joined in the
 database, so a lookup costs about the same whatever the number stored.
 
 Texts are cheap to make: random draws from the generator's French vocabulary,
@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks import generate
-from extractors import dedup
-from extractors.records import Candidate, Extraction
+from extractors.core.records import Candidate, Extraction
+from extractors.dedup import fingerprint
 from storage.store import Store
 
 WORDS_PER_TEXT = 60
@@ -75,7 +75,7 @@ def _candidate(key: str) -> Candidate:
         _VOCAB.extend(_vocabulary())
     rng = random.Random(f"veille-bench-lookup:{key}")
     body = " ".join(rng.choices(_VOCAB, k=WORDS_PER_TEXT)).capitalize() + "."
-    fp = dedup.fingerprint(body)
+    fp = fingerprint.fingerprint(body)
     extraction = Extraction(
         location=f"file:///bench/lookup/{key}.txt",
         url=f"https://www.example.fr/bench/{key}.html",

@@ -33,7 +33,7 @@ real ones, calibrated against real French pages, see 0 below):
 Two references explain the throughput figure: the bare loop spread over one
 warm process per CPU (the most any pipeline doing trafilatura's work can
 reach here), and the pipeline's own CPU cost per page without Prefect
-(`extractors.pipeline.process_items` in this process). The CPU time of every
+(`extractors.judge.pipeline.process_items` in this process). The CPU time of every
 process of the tree (CLI, Prefect server, workers) is read from /proc too.
 
 Every process the benchmark starts is stopped before it returns (process
@@ -204,6 +204,7 @@ class PrefectServer:
     start_seconds: float = 0.0  # launch -> /api/health answers 200
     idle_rss: int = 0  # RSS of its process tree once healthy
     stop_seconds: float = 0.0
+
     @property
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/api"
@@ -553,7 +554,7 @@ def real_pages(corpus: Path) -> RealPages | None:
     does; None when the corpus is not there."""
     if not corpus.is_dir():
         return None
-    from extractors.encoding import decode, html_meta_charset
+    from extractors.text.encoding import decode, html_meta_charset
 
     texts, sizes, used = [], 0, []
     for pattern in REAL_SOURCES:
@@ -614,9 +615,10 @@ def pipeline_in_process(paths: list[Path], config: Path | None = None) -> InProc
     """The pipeline's own cost per page, without Prefect: `process_items` over
     `paths` in this process, after a warm-up (language profiles, topic profile)."""
     try:
-        from extractors import files, pipeline
-        from extractors.records import Candidate
-        from extractors.settings import load
+        from extractors.core.records import Candidate
+        from extractors.core.settings import load
+        from extractors.judge import pipeline
+        from extractors.sources import files
 
         process = getattr(pipeline, "process_items", None) or pipeline.process_refs
     except (ImportError, AttributeError) as exc:
@@ -960,33 +962,63 @@ def report(r: Results) -> str:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--pages", type=int, default=1500, help="corpus size (default 1500)")
-    p.add_argument("--small", type=int, default=500,
-                   help="smaller corpus for the memory comparison, several chunks long (a run "
-                        "of one chunk starts no worker process); 0 to skip (default 500)")
+    p.add_argument(
+        "--small",
+        type=int,
+        default=500,
+        help="smaller corpus for the memory comparison, several chunks long (a run "
+        "of one chunk starts no worker process); 0 to skip (default 500)",
+    )
     p.add_argument("--skip-lookup", action="store_true", help="skip the near-duplicate lookup part")
-    p.add_argument("--lookup-sizes", default="1000,10000,100000",
-                   help="articles stored before each lookup probe (default 1000,10000,100000)")
+    p.add_argument(
+        "--lookup-sizes",
+        default="1000,10000,100000",
+        help="articles stored before each lookup probe (default 1000,10000,100000)",
+    )
     p.add_argument("--lookup-batch", type=int, default=200, help="new articles per probe")
     p.add_argument("--lookup-repeats", type=int, default=3, help="timed batches per probe (default 3)")
-    p.add_argument("--empty-run", action="store_true",
-                   help="also run `veille ingest` on an empty directory (Prefect start-up alone); "
-                        "always done with --skip-service, to create PREFECT_HOME's database")
-    p.add_argument("--skip-service", action="store_true",
-                   help="skip the service-mode runs (one shared `prefect server start`)")
+    p.add_argument(
+        "--empty-run",
+        action="store_true",
+        help="also run `veille ingest` on an empty directory (Prefect start-up alone); "
+        "always done with --skip-service, to create PREFECT_HOME's database",
+    )
+    p.add_argument(
+        "--skip-service",
+        action="store_true",
+        help="skip the service-mode runs (one shared `prefect server start`)",
+    )
     p.add_argument("--workers", type=int, default=None, help="passed to `veille ingest`")
-    p.add_argument("--config", type=Path, default=None,
-                   help="settings TOML passed to `veille ingest` (and used for the in-process "
-                        "measure), e.g. to compare [ingest] extraction = 'full'")
-    p.add_argument("--profile-pages", type=int, default=100,
-                   help="pages for the in-process pipeline cost, without Prefect; 0 to skip (default 100)")
-    p.add_argument("--parallel-pages", type=int, default=400,
-                   help="pages for the bare loop over one process per CPU (default 400)")
-    p.add_argument("--real-corpus", type=Path, default=REAL_CORPUS,
-                   help=f"real French pages for the calibration line (default {REAL_CORPUS})")
+    p.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="settings TOML passed to `veille ingest` (and used for the in-process "
+        "measure), e.g. to compare [ingest] extraction = 'full'",
+    )
+    p.add_argument(
+        "--profile-pages",
+        type=int,
+        default=100,
+        help="pages for the in-process pipeline cost, without Prefect; 0 to skip (default 100)",
+    )
+    p.add_argument(
+        "--parallel-pages",
+        type=int,
+        default=400,
+        help="pages for the bare loop over one process per CPU (default 400)",
+    )
+    p.add_argument(
+        "--real-corpus",
+        type=Path,
+        default=REAL_CORPUS,
+        help=f"real French pages for the calibration line (default {REAL_CORPUS})",
+    )
     p.add_argument("--seed", type=int, default=generate.DEFAULT_SEED)
     p.add_argument("--keep", action="store_true", help="keep the scratch directory")
-    p.add_argument("--scratch", type=Path, default=None,
-                   help="scratch directory (default: a new temporary directory)")
+    p.add_argument(
+        "--scratch", type=Path, default=None, help="scratch directory (default: a new temporary directory)"
+    )
     p.add_argument("--out", type=Path, default=HERE / "last-run.md", help="where to write the table")
     args = p.parse_args(argv)
     args.command = " ".join(["python -m benchmarks.run", *(sys.argv[1:] if argv is None else argv)])

@@ -27,13 +27,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
-from extractors import files
-from extractors.errors import ConfigError, VeilleError
-from extractors.parallel import WorkerPool
-from extractors.pipeline import describe, describe_items
-from extractors.records import Rejected, RunStatus
-from extractors.settings import Feed, Settings, SettingsError, load
-from extractors.topic import load_profile
+from extractors.core.errors import ConfigError, VeilleError
+from extractors.core.records import Rejected, RunStatus
+from extractors.core.settings import Feed, Settings, SettingsError, load
+from extractors.judge.parallel import WorkerPool
+from extractors.judge.pipeline import describe, describe_items
+from extractors.judge.topic import load_profile
+from extractors.sources import files
 from flows.prefect_server import TemporaryServer, startup_timeout
 from flows.summary import RunTally, run_summary
 from storage.locks import RunLock, RunLockTimeout
@@ -53,9 +53,7 @@ DbOption = Annotated[
     Path | None,
     typer.Option("--db", help="DuckDB file (default: $VEILLE_DB, else data/veille.duckdb)."),
 ]
-ConfigOption = Annotated[
-    Path | None, typer.Option("--config", help="TOML settings file (see veille.toml).")
-]
+ConfigOption = Annotated[Path | None, typer.Option("--config", help="TOML settings file (see veille.toml).")]
 
 
 class QueryFormat(StrEnum):
@@ -75,10 +73,10 @@ EXIT_FAILED = 1  # could not run: the database cannot be opened, is locked, anot
 EXIT_USAGE = 2  # invalid configuration, or nothing to do: the command or a file must change
 EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
 
-# The exit code of an expected failure (extractors.errors), by kind: the first that matches.
+# The exit code of an expected failure (extractors.core.errors), by kind: the first that matches.
 EXIT_CODES: tuple[tuple[type[Exception], int], ...] = (
     (ConfigError, EXIT_USAGE),  # a topic profile (ProfileError)
-    (SettingsError, EXIT_USAGE),  # the settings file (not a ConfigError yet: extractors/settings.py)
+    (SettingsError, EXIT_USAGE),  # the settings file (not a ConfigError yet: extractors/core/settings.py)
     (VeilleError, EXIT_FAILED),
 )
 
@@ -98,9 +96,11 @@ def fail(problem: str | BaseException, code: int | None = None) -> typer.Exit:
 
 
 def _settings(config: Path | None, db: Path | None, **overrides: Any) -> Settings:
+    """The settings of one command: the file, the environment, then the flags
+    (`overrides`: keys as written in the file, "ingest.workers")."""
     try:
-        settings = load(config).replace(db=db, **overrides)
-        load_profile(settings.topic_profile)  # fail now, not in a worker
+        settings = load(config).replace({"storage.db": db, **overrides}, "command line")
+        load_profile(settings.topic.profile)  # fail now, not in a worker
         return settings
     except (ConfigError, SettingsError) as exc:
         raise fail(exc) from exc
@@ -122,15 +122,9 @@ def _jsonable(value: Any) -> Any:
 
 @app.command()
 def ingest(
-    paths: Annotated[
-        list[Path] | None, typer.Argument(help="Files or directories (recursive).")
-    ] = None,
-    feed: Annotated[
-        list[str] | None, typer.Option("--feed", help="RSS/Atom feed URL (repeatable).")
-    ] = None,
-    url: Annotated[
-        list[str] | None, typer.Option("--url", help="Article page URL (repeatable).")
-    ] = None,
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or directories (recursive).")] = None,
+    feed: Annotated[list[str] | None, typer.Option("--feed", help="RSS/Atom feed URL (repeatable).")] = None,
+    url: Annotated[list[str] | None, typer.Option("--url", help="Article page URL (repeatable).")] = None,
     sitemap: Annotated[
         list[str] | None, typer.Option("--sitemap", help="(News) sitemap URL (repeatable).")
     ] = None,
@@ -151,8 +145,7 @@ def ingest(
     except KeyboardInterrupt as exc:
         traceback.clear_frames(exc.__traceback__)  # no DuckDB handle kept alive till exit
         err.print(
-            f"veille: interrupted; this run stored {stored[0]} new article(s), "
-            "the next run takes the rest",
+            f"veille: interrupted; this run stored {stored[0]} new article(s), the next run takes the rest",
             highlight=False,
         )
         raise typer.Exit(EXIT_INTERRUPTED) from None
@@ -169,7 +162,7 @@ def _ingest(
     topic: Path | None,
     stored: list[int],
 ) -> None:
-    settings = _settings(config, db, workers=workers, topic_profile=topic)
+    settings = _settings(config, db, **{"ingest.workers": workers, "topic.profile": topic})
     sources = [Feed(name=u, url=u) for u in feed]
     sources += [Feed(name=u, url=u, kind="sitemap") for u in sitemap]
     if not (paths or sources or url):
@@ -188,8 +181,12 @@ def _ingest(
     # the worker processes (no more than there are chunks to judge); both come
     # up while Prefect and the flow are imported.
     server = None if os.environ.get("PREFECT_API_URL") else TemporaryServer(startup_timeout())
-    chunks = settings.workers if (sources or url) else math.ceil(len(locations) / settings.chunk_size)
-    pool = WorkerPool(max(1, min(settings.workers, chunks)), settings.topic_profile)
+    chunks = (
+        settings.ingest.workers
+        if (sources or url)
+        else math.ceil(len(locations) / settings.ingest.chunk_size)
+    )
+    pool = WorkerPool(max(1, min(settings.ingest.workers, chunks)), settings.topic.profile)
     try:
         summary = _run_ingest(settings, paths, sources, url, pool, server, stored)
     except BaseException:
@@ -209,10 +206,10 @@ def _nothing_new(settings: Settings, locations: list[str]) -> dict[str, Any] | N
     any worker: a folder ingested again costs a moment, not a Prefect server
     start. None when there is something to do, or when the database or the
     run lock is held (the flow then handles it: it waits, skips or defers)."""
-    store = Store(settings.db, lock_timeout=2.0)
+    store = Store(settings.storage.db, lock_timeout=2.0)
     if not locations or not store.path.exists():
         return None
-    lock = RunLock(settings.db)
+    lock = RunLock(settings.storage.db)
     try:
         lock.acquire(0)
     except (RunLockTimeout, StoreError):
@@ -269,7 +266,7 @@ def _run_ingest(
             bar.advance(task_id, amount)
 
     try:
-        Store(settings.db, settings.lock_timeout_seconds).ensure()
+        Store.for_settings(settings.storage).ensure()
         with temporary_settings(api), bar, progress_hook(on_progress), prestarted(pool):
             return run_ingest(settings, paths=[str(p) for p in paths], feeds=sources, urls=urls)
     except StoreError as exc:
@@ -298,7 +295,7 @@ def _print_summary(summary: dict[str, Any]) -> None:
 def _reading_store(settings: Settings, snapshot: bool) -> Store:
     """The live database, or its snapshot when asked or when the live file is
     busy: a query never makes the service wait more than a moment."""
-    live = Store(settings.db, lock_timeout=2.0)
+    live = Store(settings.storage.db, lock_timeout=2.0)
     snap = Store(live.snapshot_path())
     if snapshot:
         return snap
@@ -308,7 +305,9 @@ def _reading_store(settings: Settings, snapshot: bool) -> Store:
                 return live
         except StoreLocked:
             mtime = datetime.fromtimestamp(snap.path.stat().st_mtime).isoformat(timespec="seconds")
-            err.print(f"veille: {settings.db} is busy; reading the snapshot of {mtime}", soft_wrap=True)
+            err.print(
+                f"veille: {settings.storage.db} is busy; reading the snapshot of {mtime}", soft_wrap=True
+            )
             return snap
     return live
 
@@ -318,9 +317,7 @@ def query(
     sql: Annotated[str, typer.Argument(help="SQL to run, read-only.")],
     db: DbOption = None,
     config: ConfigOption = None,
-    format: Annotated[QueryFormat, typer.Option("--format", help="Output format.")] = (
-        QueryFormat.table
-    ),
+    format: Annotated[QueryFormat, typer.Option("--format", help="Output format.")] = (QueryFormat.table),
     snapshot: Annotated[
         bool, typer.Option("--snapshot", help="Read the snapshot published after the last run.")
     ] = False,
@@ -364,9 +361,7 @@ GROUP BY ALL ORDER BY f.consecutive_failures DESC, f.name
 def status(
     db: DbOption = None,
     config: ConfigOption = None,
-    format: Annotated[QueryFormat, typer.Option("--format", help="Output format.")] = (
-        QueryFormat.table
-    ),
+    format: Annotated[QueryFormat, typer.Option("--format", help="Output format.")] = (QueryFormat.table),
     snapshot: Annotated[bool, typer.Option("--snapshot", help="Read the snapshot.")] = False,
 ) -> None:
     """Feed health: last poll, status, consecutive failures, articles in the last day and week."""
@@ -388,18 +383,16 @@ def status(
 @app.command()
 def extract(
     paths: Annotated[list[Path], typer.Argument(help="Files to extract.")],
-    format: Annotated[ExtractFormat, typer.Option("--format", help="Output format.")] = (
-        ExtractFormat.json
-    ),
+    format: Annotated[ExtractFormat, typer.Option("--format", help="Output format.")] = (ExtractFormat.json),
     config: ConfigOption = None,
     topic: Annotated[Path | None, typer.Option(help="Topic profile TOML.")] = None,
 ) -> None:
     """Show what the pipeline would keep from each input, without storing anything."""
-    settings = _settings(config, None, topic_profile=topic)
+    settings = _settings(config, None, **{"topic.profile": topic})
     refs = list(files.discover_inputs(paths, settings))
     # In a worker process, so that an input over its time budget is stopped
     # (and reported) like in a run.
-    with WorkerPool(1, settings.topic_profile, work=describe_items) as pool:
+    with WorkerPool(1, settings.topic.profile, work=describe_items) as pool:
         results = [
             describe(item, settings) if isinstance(item, Rejected) else item
             for item in pool.run(refs, settings).outcomes
@@ -438,12 +431,12 @@ def serve(
     Uses the Prefect server of PREFECT_API_URL, else a local one on 127.0.0.1:4200
     (started if none is running). Ctrl-C or SIGTERM stops; schedules stay active."""
     settings = _settings(config, db)
-    watch = watch or settings.watch_folder
+    watch = watch or settings.watch.folder
     if not settings.feeds and watch is None:
         raise fail("nothing to serve: no [[feeds]] in the configuration and no --watch folder", EXIT_USAGE)
-    lock = RunLock(settings.db, kind="serve")
+    lock = RunLock(settings.storage.db, kind="serve")
     try:
-        Store(settings.db, settings.lock_timeout_seconds).ensure()
+        Store.for_settings(settings.storage).ensure()
         lock.acquire(0)
     except RunLockTimeout as exc:
         raise fail(f"another veille serve is serving this database: {exc}", exit_code(exc)) from exc

@@ -8,7 +8,7 @@ the next run, since an input counts as done only once its outcome is committed.
 
 Parallelism: each chunk is a `process-chunk` task run, submitted to the flow's
 task runner. With the default thread task runner, the task hands its chunk to
-a pool of warm worker processes (`extractors.parallel.WorkerPool`: extraction
+a pool of warm worker processes (`extractors.judge.parallel.WorkerPool`: extraction
 is CPU-bound) and waits for it, so Prefect records every chunk while the
 workers stay free of Prefect (lighter, quicker to start). Under a task runner
 that runs tasks elsewhere (Dask, to spread chunks over a cluster) no pool is
@@ -40,14 +40,15 @@ from prefect.states import Cancelled
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
-from extractors import files, urls, web
-from extractors.errors import is_transient
-from extractors.fetch import Fetcher
-from extractors.parallel import PoolClosed, WorkerPool
-from extractors.pipeline import ChunkResult, process_items
-from extractors.records import Document, FeedPoll, InputRef, Outcome, RunStatus
-from extractors.settings import Feed, Settings, fetch_policy
-from extractors.urls import canonical
+from extractors.core import urls
+from extractors.core.errors import is_transient
+from extractors.core.records import Document, FeedPoll, InputRef, Outcome, RunStatus
+from extractors.core.settings import Feed, Settings
+from extractors.core.urls import canonical
+from extractors.judge.parallel import PoolClosed, WorkerPool
+from extractors.judge.pipeline import ChunkResult, process_items
+from extractors.sources import files, web
+from extractors.sources.fetch import Fetcher
 from flows.summary import RunTally, run_summary
 from storage.locks import RunLock, RunLockTimeout
 from storage.store import BatchReport, Store, StoreLocked, signals_held
@@ -80,28 +81,25 @@ def discover_inputs(paths: list[str], settings: Settings) -> list[InputRef]:
 
 
 @task(name="skip-settled", retries=2, retry_delay_seconds=2, cache_policy=NONE)
-def pending_inputs(settings: Settings, locations: list[str]) -> set[str]:
+def pending_inputs(store: Store, locations: list[str]) -> set[str]:
     """The locations, among these, that still need an outcome."""
-    store = Store(settings.db, settings.lock_timeout_seconds)
     return set(locations) - store.settled(locations)
 
 
 @task(name="poll-sources", cache_policy=NONE)
-def poll_sources(fetcher: Fetcher, sources: list[Feed], settings: Settings) -> list[web.Polled]:
+def poll_sources(fetcher: Fetcher, sources: list[Feed], settings: Settings, store: Store) -> list[web.Polled]:
     """Poll every feed and sitemap in threads; a nested sitemap index is followed one level."""
-    states = Store(settings.db, settings.lock_timeout_seconds).feed_states([f.url for f in sources])
-    hard_cap = max(settings.max_entries_per_feed * 100, 50_000)
+    states = store.feed_states([f.url for f in sources])
+    hard_cap = max(settings.fetch.max_entries_per_feed * 100, 50_000)
 
     def one(feed: Feed) -> web.Polled:
         return web.poll(fetcher, feed.url, feed.name, states.get(feed.url), kind=feed.kind,
                         max_entries=hard_cap)  # fmt: skip
 
-    with ThreadPoolExecutor(max_workers=settings.fetch_threads) as pool:
+    with ThreadPoolExecutor(max_workers=settings.fetch.threads) as pool:
         polled = list(pool.map(one, sources))
         nested = [
-            Feed(name=p.poll.name or url, url=url, kind="sitemap")
-            for p in polled
-            for url in p.sitemaps[:50]
+            Feed(name=p.poll.name or url, url=url, kind="sitemap") for p in polled for url in p.sitemaps[:50]
         ]
         polled += list(pool.map(one, nested))
     return polled
@@ -127,7 +125,7 @@ def process_chunk(items: list[InputRef | Document], settings: Settings) -> Chunk
 
 
 def _retry_when_transient(task: Any, task_run: Any, state: Any) -> bool:
-    """Retry a task whose failure is transient (extractors.errors); any other is final.
+    """Retry a task whose failure is transient (extractors.core.errors); any other is final.
     For the writes below, that is a database another process holds (`StoreLocked`)."""
     try:
         state.result()
@@ -143,22 +141,35 @@ def _retry_when_transient(task: Any, task_run: Any, state: Any) -> bool:
     retry_condition_fn=_retry_when_transient,
     cache_policy=NONE,
 )
-def write_batch(settings: Settings, run_id: str, outcomes: list[Outcome]) -> BatchReport:
-    store = Store(settings.db, settings.lock_timeout_seconds)
-    return store.write_batch(run_id, outcomes, settings.near_duplicate_threshold)
+def write_batch(store: Store, settings: Settings, run_id: str, outcomes: list[Outcome]) -> BatchReport:
+    return store.write_batch(run_id, outcomes, settings.ingest.near_duplicate_threshold)
 
 
 @task(name="record-polls", retries=3, retry_delay_seconds=5, cache_policy=NONE,
       retry_condition_fn=_retry_when_transient)  # fmt: skip
-def record_polls(settings: Settings, polls: list[FeedPoll]) -> None:
-    store = Store(settings.db, settings.lock_timeout_seconds)
-    for url in store.record_polls(polls, settings.feed_failing_after):
+def record_polls(store: Store, settings: Settings, polls: list[FeedPoll]) -> None:
+    for url in store.record_polls(polls, settings.fetch.failing_after):
         get_run_logger().warning(
-            "Feed %s is failing: %d or more polls in a row failed", url, settings.feed_failing_after
+            "Feed %s is failing: %d or more polls in a row failed", url, settings.fetch.failing_after
         )
 
 
 # -- the flow ----------------------------------------------------------------------
+
+
+def _here(task_: Any, *args: Any) -> Any:
+    """Run a task in the flow's thread and return its result.
+
+    Prefect 3.8's task engine turns a SIGTERM that lands while it creates the
+    task run into `ValueError: Task run is not set` (its crash handler has no
+    run to mark), and the flow run then ends Failed instead of Crashed, as if
+    the code were at fault. The signal is raised again as itself."""
+    try:
+        return task_(*args)
+    except ValueError as exc:
+        if isinstance(exc.__context__, TerminationSignal) and "Task run is not set" in str(exc):
+            raise exc.__context__ from None
+        raise
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[list[Any]]:
@@ -189,8 +200,8 @@ class _Pools:
                 if self.prestarted is not None:
                     self.active, self._owned = self.prestarted, False
                 else:
-                    workers = max(1, min(settings.workers, chunks))
-                    self.active, self._owned = WorkerPool(workers, settings.topic_profile), True
+                    workers = max(1, min(settings.ingest.workers, chunks))
+                    self.active, self._owned = WorkerPool(workers, settings.topic.profile), True
             return self.active
 
     def release(self, wait: bool = True) -> None:
@@ -235,12 +246,12 @@ def _submit(items: list[InputRef | Document], settings: Settings) -> Submitted:
     its chunk early takes one of the batch queued behind). With one worker or
     one chunk, the chunk is handed to the pool here and now. Chunks are passed
     quoted: Prefect need not walk every page of them looking for futures."""
-    size = max(settings.chunk_size, math.ceil(len(items) / settings.workers))
+    size = max(settings.ingest.chunk_size, math.ceil(len(items) / settings.ingest.workers))
     chunks = list(_chunks(items, size))
     if _tasks_run_here():
         _pools.need(settings, len(chunks))
-    if len(chunks) <= 1 or settings.workers == 1:
-        return [(chunk, process_chunk(quote(chunk), settings)) for chunk in chunks]
+    if len(chunks) <= 1 or settings.ingest.workers == 1:
+        return [(chunk, _here(process_chunk, quote(chunk), settings)) for chunk in chunks]
     return [(chunk, process_chunk.submit(quote(chunk), settings)) for chunk in chunks]
 
 
@@ -253,17 +264,17 @@ def _collect(submitted: Submitted) -> list[ChunkResult]:
 
 
 def _web_entries(
-    polled: list[web.Polled], urls_: list[str], settings: Settings, logger: Any
+    polled: list[web.Polled], urls_: list[str], settings: Settings, store: Store, logger: Any
 ) -> tuple[list[web.WebEntry], list[FeedPoll]]:
     """New entries to fetch (capped per feed; the rest wait for the next poll),
     and each feed's poll record with its count of new entries. Pages whose
     last fetch failed transiently are tried again, whatever their feed does,
     up to `max_fetch_attempts`."""
-    retry = Store(settings.db, settings.lock_timeout_seconds).retryable_pages(settings.max_fetch_attempts)
+    retry = store.retryable_pages(settings.fetch.max_attempts)
     direct = [web.WebEntry(url=canonical(u)) for u in urls_]
     direct += [web.WebEntry(url=u, feed_url=f) for u, f in retry]
     candidates = direct + [e for p in polled for e in p.entries]
-    todo = pending_inputs(settings, [e.url for e in candidates]) if candidates else set()
+    todo = _here(pending_inputs, store, [e.url for e in candidates]) if candidates else set()
     seen: set[str] = set()
 
     def new(items: list[web.WebEntry]) -> list[web.WebEntry]:
@@ -281,10 +292,10 @@ def _web_entries(
     for p in polled:
         fresh = new(p.entries)
         poll = p.poll
-        if len(fresh) > settings.max_entries_per_feed:
+        if len(fresh) > settings.fetch.max_entries_per_feed:
             # Take the first ones now; forget the validators so the next poll
             # parses the feed again and takes the rest.
-            fresh = fresh[: settings.max_entries_per_feed]
+            fresh = fresh[: settings.fetch.max_entries_per_feed]
             poll = replace(poll, etag=None, last_modified=None, content_hash=None)
         entries += fresh
         polls.append(replace(poll, new_entries=len(fresh)))
@@ -321,9 +332,9 @@ def ingest_in_flow(
     """The body of an ingest flow run (this one's, or a served deployment's)."""
     logger = get_run_logger()
     run_id = uuid.uuid4().hex[:12]
-    lock = RunLock(settings.db)
+    lock = RunLock(settings.storage.db)
     try:
-        lock.acquire(settings.run_lock_timeout_seconds)
+        lock.acquire(settings.storage.run_lock_timeout_seconds)
     except RunLockTimeout as exc:
         logger.warning("Skipping run %s: %s", run_id, exc)
         return run_summary(run_id, RunTally(), settings, RunStatus.SKIPPED, str(exc))
@@ -337,7 +348,7 @@ def _ingest_locked(
     run_id: str, settings: Settings, paths: list[str], feeds: list[Feed], urls_: list[str]
 ) -> dict[str, Any]:
     logger = get_run_logger()
-    store = Store(settings.db, settings.lock_timeout_seconds)
+    store = Store.for_settings(settings.storage)  # the run's one store
     tally = RunTally()
     _pools.interrupted = False
     try:
@@ -346,25 +357,26 @@ def _ingest_locked(
         logger.warning("Deferring run %s to the next one: %s", run_id, exc)
         return run_summary(run_id, tally, settings, RunStatus.DEFERRED, str(exc))
     status, error = RunStatus.COMPLETED, None
-    policy = fetch_policy(settings)
-    fetcher = Fetcher(policy)
+    fetcher = Fetcher(settings.fetch, settings.ingest.max_bytes)
     try:
-        refs = discover_inputs(paths, settings) if paths else []
+        refs = _here(discover_inputs, paths, settings) if paths else []
         polled = []
         if feeds:
             # Feeds and sitemaps are named by the user, not discovered: robots.txt
             # (rules for crawlers) applies to the article pages, not to them, and an
             # unchanged feed then costs exactly one conditional request.
-            with Fetcher(replace(policy, respect_robots=False)) as feed_fetcher:
-                polled = poll_sources(feed_fetcher, feeds, settings)
-        entries, polls = _web_entries(polled, urls_, settings, logger)
-        record_polls(settings, polls)
+            with Fetcher(
+                replace(settings.fetch, respect_robots=False), settings.ingest.max_bytes
+            ) as feed_fetcher:
+                polled = _here(poll_sources, feed_fetcher, feeds, settings, store)
+        entries, polls = _web_entries(polled, urls_, settings, store, logger)
+        _here(record_polls, store, settings, polls)
         tally.feeds = polls
         _emit("total", len(refs) + len(entries))
         logger.info("Run %s: %d files, %d feeds/sitemaps, %d new pages",
                     run_id, len(refs), len(polls), len(entries))  # fmt: skip
         try:
-            todo = pending_inputs(settings, [r.location for r in refs]) if refs else set()
+            todo = _here(pending_inputs, store, [r.location for r in refs]) if refs else set()
             pending = [r for r in refs if r.location in todo]
             skipped = len(refs) - len(pending)
             tally.inputs += skipped
@@ -373,20 +385,20 @@ def _ingest_locked(
             # Two batches queued ahead of the one being written: the workers
             # never wait for the writer, nor for the slowest chunk of a batch.
             # With one worker, batches are judged here, each written at once.
-            ahead = 2 if settings.workers > 1 else 0
+            ahead = 2 if settings.ingest.workers > 1 else 0
             inflight: deque[Submitted] = deque()
-            for batch in _chunks(pending, settings.batch_size):
+            for batch in _chunks(pending, settings.ingest.batch_size):
                 inflight.append(_submit(batch, settings))
                 if len(inflight) > ahead:
-                    _record(_collect(inflight.popleft()), settings, run_id, tally)
+                    _record(_collect(inflight.popleft()), store, settings, run_id, tally)
             while inflight:
-                _record(_collect(inflight.popleft()), settings, run_id, tally)
-            for batch in _chunks(entries, settings.batch_size):
-                fetched = fetch_pages(fetcher, batch, settings.fetch_threads)
+                _record(_collect(inflight.popleft()), store, settings, run_id, tally)
+            for batch in _chunks(entries, settings.ingest.batch_size):
+                fetched = _here(fetch_pages, fetcher, batch, settings.fetch.threads)
                 docs = [d for d in fetched if isinstance(d, Document)]
                 failed = [d for d in fetched if not isinstance(d, Document)]
                 _emit("advance", len(failed))
-                _record(_collect(_submit(docs, settings)) if docs else [], settings, run_id, tally,
+                _record(_collect(_submit(docs, settings)) if docs else [], store, settings, run_id, tally,
                         failed)  # fmt: skip
         except BaseException:
             with signals_held():  # a second signal (Ctrl-C, then the runner's SIGTERM) waits
@@ -411,8 +423,10 @@ def _ingest_locked(
         run_id, tally.stored, tally.duplicates, tally.rejected, tally.skipped,
     )  # fmt: skip
     changed = tally.stored + tally.duplicates + tally.rejected > 0
-    if settings.publish_snapshot and status is RunStatus.COMPLETED and (
-        changed or not store.snapshot_path().exists()
+    if (
+        settings.storage.publish_snapshot
+        and status is RunStatus.COMPLETED
+        and (changed or not store.snapshot_path().exists())
     ):
         try:
             logger.info("Snapshot for analysts: %s", store.publish_snapshot())
@@ -424,6 +438,7 @@ def _ingest_locked(
 
 def _record(
     results: list[ChunkResult],
+    store: Store,
     settings: Settings,
     run_id: str,
     tally: RunTally,
@@ -437,7 +452,7 @@ def _record(
         tally.stage_seconds.update(r.seconds)
     t = time.perf_counter()
     with signals_held():  # a Ctrl-C during the write stops the run once it is counted
-        report = write_batch(settings, run_id, quote(outcomes))
+        report = _here(write_batch, store, settings, run_id, quote(outcomes))
         tally.stage_seconds["write"] += time.perf_counter() - t
         tally.inputs += len(outcomes)
         tally.add(report)
@@ -520,7 +535,7 @@ def run_ingest(
     urls: list[str] | None = None,
 ) -> dict[str, Any]:
     """Run the flow with one task runner thread per worker process."""
-    runner = ThreadPoolTaskRunner(max_workers=settings.workers)
+    runner = ThreadPoolTaskRunner(max_workers=settings.ingest.workers)
     return ingest.with_options(task_runner=runner)(
         settings=settings, paths=paths or [], feeds=feeds or [], urls=urls or []
     )

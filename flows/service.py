@@ -31,7 +31,7 @@ from prefect.settings import PREFECT_API_URL, temporary_settings
 from prefect.task_runners import ThreadPoolTaskRunner
 from pydantic import TypeAdapter
 
-from extractors.settings import Feed, Settings
+from extractors.core.settings import Feed, Settings
 from flows.ingest import ingest_in_flow
 from flows.prefect_server import die_with_parent, healthy, prefect_executable, stop_process
 
@@ -71,7 +71,7 @@ def schedule_groups(settings: Settings) -> list[ScheduleGroup]:
         cron = next((f.cron for f in feeds if f.cron), None)
         interval = next((f.interval_seconds for f in feeds if f.interval_seconds), None)
         if cron is None and interval is None:
-            cron, interval = settings.schedule_cron, settings.schedule_interval_seconds
+            cron, interval = settings.schedule.cron, settings.schedule.interval_seconds
             if cron:
                 interval = None
         result.append(ScheduleGroup(name, tuple(feeds), interval, cron))
@@ -106,7 +106,7 @@ def deployments(settings: Settings, watch: Path | None = None) -> list[RunnerDep
         result.append(
             served_ingest.to_deployment(
                 name=WATCH_FOLDER,
-                interval=settings.watch_interval_seconds,
+                interval=settings.watch.interval_seconds,
                 parameters={"group": WATCH_FOLDER},
                 tags=["veille", "files"],
                 description=f"Ingest new files dropped into {watch.resolve()}",
@@ -120,9 +120,14 @@ def deployments(settings: Settings, watch: Path | None = None) -> list[RunnerDep
 def served_settings_environment(settings: Settings, watch: Path | None) -> str:
     """The settings of the serving process, paths made absolute (its runs
     start in other processes and directories), for `VEILLE_SERVE_SETTINGS`."""
-    settings = settings.replace(db=settings.db.expanduser().resolve(), watch_folder=watch and watch.resolve())
-    if settings.topic_profile:
-        settings = settings.replace(topic_profile=settings.topic_profile.resolve())
+    profile = settings.topic.profile
+    settings = settings.replace(
+        {
+            "storage.db": settings.storage.db.expanduser().resolve(),
+            "watch.folder": watch and watch.resolve(),
+            "topic.profile": profile and profile.resolve(),
+        }
+    )
     data = dataclasses.asdict(settings)
     return json.dumps(data, default=str)
 
@@ -149,9 +154,9 @@ def served_ingest(group: str) -> dict[str, Any]:
     API. Same Prefect flow name as `veille ingest`'s runs: one history."""
     settings = _served_settings()
     if group == WATCH_FOLDER:
-        if settings.watch_folder is None:
+        if settings.watch.folder is None:
             raise ValueError("this service watches no folder")
-        return ingest_in_flow(settings, [str(settings.watch_folder)], [], [])
+        return ingest_in_flow(settings, [str(settings.watch.folder)], [], [])
     feeds = {g.name: g.feeds for g in schedule_groups(settings)}
     if group not in feeds:
         raise ValueError(f"no schedule group {group!r} in this service's configuration")
@@ -292,9 +297,7 @@ def _signal(pid: int, sig: int) -> bool:
 async def _serve(deps: list[RunnerDeployment], log: Any, poll_seconds: float) -> Stopped:
     from prefect.runner import Runner
 
-    runner = Runner(
-        name=f"veille-serve-{os.getpid()}", pause_on_shutdown=False, query_seconds=poll_seconds
-    )
+    runner = Runner(name=f"veille-serve-{os.getpid()}", pause_on_shutdown=False, query_seconds=poll_seconds)
     ids = [await runner.aadd_deployment(d) for d in deps]
     left = await end_unfinished_runs(ids, "the veille serve that ran it stopped without ending it")
     if left:
@@ -358,6 +361,6 @@ def serve(settings: Settings, watch: Path | None = None, log: Any = print) -> St
     # Runs due are looked for often enough that one starts well within its
     # interval (Prefect's default is every 10 s).
     intervals = [g.interval_seconds for g in schedule_groups(settings) if g.interval_seconds]
-    intervals += [settings.watch_interval_seconds] if watch is not None else []
+    intervals += [settings.watch.interval_seconds] if watch is not None else []
     poll = max(1.0, min(10.0, min(intervals, default=100) / 10))
     return asyncio.run(_serve(deps, log, poll))

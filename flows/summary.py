@@ -8,8 +8,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from extractors.records import FeedPoll, RunStatus
-from extractors.settings import Settings
+from extractors.core.records import FeedPoll, RunStatus
+from extractors.core.settings import Settings
 from storage.store import BatchReport
 
 
@@ -66,9 +66,16 @@ def run_summary(
         "duplicates_by_kind": dict(tally.duplicates_by_kind),
         "stage_seconds": {k: round(v, 3) for k, v in tally.stage_seconds.items()},
         "feeds": [
-            {"url": p.url, "name": p.name, "status": p.status.value, "http_status": p.http_status,
-             "entries": p.entries, "new": p.new_entries, "error": p.error}
+            {
+                "url": p.url,
+                "name": p.name,
+                "status": p.status.value,
+                "http_status": p.http_status,
+                "entries": p.entries,
+                "new": p.new_entries,
+                "error": p.error,
+            }
             for p in tally.feeds
         ],  # fmt: skip
-        "db": str(settings.db),
+        "db": str(settings.storage.db),
     }

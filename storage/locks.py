@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from types import TracebackType
 
-from extractors.errors import TransientError
+from extractors.core.errors import TransientError
 from storage.store import StoreError
 
 

@@ -16,7 +16,7 @@ MIGRATIONS: list[str] = [
         flow_run_id VARCHAR,
         started_at TIMESTAMPTZ NOT NULL,
         finished_at TIMESTAMPTZ,
-        status VARCHAR NOT NULL,          -- extractors.records.RunStatus: running /
+        status VARCHAR NOT NULL,          -- extractors.core.records.RunStatus: running /
                                           -- completed / interrupted / failed / crashed
         inputs INTEGER DEFAULT 0,         -- inputs seen (files, records, pages)
         stored INTEGER DEFAULT 0,

@@ -4,7 +4,7 @@ DuckDB lets one process open a file for writing and, while it does, no other
 process can open it at all. So a connection is held only for the length of
 one batch: open, write in one transaction, close. An open that meets another
 process's lock waits (bounded, with backoff) and then fails with `StoreLocked`
-naming the holder, the one transient `StoreError` (extractors.errors); the
+naming the holder, the one transient `StoreError` (extractors.core.errors); the
 caller decides whether to retry later.
 
 Every outcome is written once. An input whose location already has a final
@@ -14,7 +14,6 @@ so re-running over the same inputs adds nothing and records nothing new.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -31,12 +30,11 @@ from typing import Any
 
 import duckdb
 
-from extractors import dedup, urls
-from extractors.errors import TransientError, VeilleError
-from extractors.records import (
+from extractors.core import urls
+from extractors.core.errors import TransientError, VeilleError
+from extractors.core.records import (
     Candidate,
     Duplicate,
-    DuplicateKind,
     FeedPoll,
     FeedState,
     Outcome,
@@ -45,6 +43,9 @@ from extractors.records import (
     RejectReason,
     RunStatus,
 )
+from extractors.core.settings import StorageSettings
+from extractors.dedup import fingerprint
+from extractors.dedup.decision import article_id, decide
 from storage.schema import LATEST, MIGRATIONS
 
 RETRYABLE = tuple(r.value for r in RejectReason if r.retryable)
@@ -114,10 +115,6 @@ class BatchReport:
     skipped: list[str] = field(default_factory=list)
 
 
-def article_id(url_key: str) -> str:
-    return hashlib.sha256(url_key.encode("utf-8")).hexdigest()[:16]
-
-
 @dataclass(frozen=True, slots=True)
 class NewArticle:
     """A candidate about to become a row of `articles`."""
@@ -171,6 +168,11 @@ class Store:
 
     # -- connections -------------------------------------------------------
 
+    @classmethod
+    def for_settings(cls, storage: StorageSettings) -> Store:
+        """The store that `[storage]` names."""
+        return cls(storage.db, storage.lock_timeout_seconds)
+
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         """A short-lived connection; a writable one is migrated to the latest schema."""
@@ -222,9 +224,7 @@ class Store:
         row = con.execute("SELECT max(version) FROM schema_version").fetchone()
         current = (row[0] if row else None) or 0
         if current > LATEST:
-            raise StoreError(
-                f"{self.path} has schema version {current}, newer than this release ({LATEST})"
-            )
+            raise StoreError(f"{self.path} has schema version {current}, newer than this release ({LATEST})")
         for version in range(current + 1, LATEST + 1):
             con.begin()
             con.execute(MIGRATIONS[version - 1])
@@ -340,7 +340,7 @@ class Store:
                     fresh.append(o)
             candidates = [o for o in fresh if isinstance(o, Candidate)]
             report.rejected = [o for o in fresh if isinstance(o, Rejected)]
-            stored, duplicates = _Deduper(con, candidates, near_threshold).run()
+            stored, duplicates = decide(_SqlIndex(con), candidates, near_threshold)
             self._insert_articles(con, run_id, now, stored)
             report.stored = [
                 StoredArticle(
@@ -382,13 +382,12 @@ class Store:
         )
         band_ids, buckets, owners = [], [], []
         for aid, c in zip(ids, stored, strict=True):
-            for band, bucket in enumerate(dedup.bands(c.minhash)):
+            for band, bucket in enumerate(fingerprint.bands(c.minhash)):
                 band_ids.append(band)
                 buckets.append(bucket)
                 owners.append(aid)
         con.execute(
-            "INSERT INTO minhash_bands SELECT unnest($1::SMALLINT[]), unnest($2::BIGINT[]), "
-            "unnest($3)",
+            "INSERT INTO minhash_bands SELECT unnest($1::SMALLINT[]), unnest($2::BIGINT[]), unnest($3)",
             [band_ids, buckets, owners],
         )
 
@@ -566,8 +565,7 @@ class Store:
             cols = [d[0] for d in con.execute("SELECT * FROM runs LIMIT 0").description]
             row = con.execute("SELECT * FROM runs WHERE run_id = ?", [run_id]).fetchone()
             reasons = con.execute(
-                "SELECT reason, count(*) FROM rejects WHERE run_id = ? GROUP BY reason "
-                "ORDER BY reason",
+                "SELECT reason, count(*) FROM rejects WHERE run_id = ? GROUP BY reason ORDER BY reason",
                 [run_id],
             ).fetchall()
         summary = dict(zip(cols, row, strict=True)) if row else {}
@@ -575,110 +573,30 @@ class Store:
         return summary
 
 
-class _Deduper:
-    """Decides, in batch order, which candidates are new and which repeat a
-    stored article or an earlier candidate of the same batch."""
+class _SqlIndex:
+    """`StoredIndex` for the duplicate decision, answered inside the batch's
+    transaction. Each lookup is one single-column semi-join, whose cost barely
+    grows with the number of stored articles."""
 
-    def __init__(
-        self, con: duckdb.DuckDBPyConnection, candidates: list[Candidate], threshold: float
-    ) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
-        self.candidates = candidates
-        self.threshold = threshold
 
-    def run(self) -> tuple[list[Candidate], list[Duplicate]]:
-        if not self.candidates:
-            return [], []
-        keys = [urls.key(c.url) for c in self.candidates]
-        by_url = dict(
-            self.con.execute(
-                "SELECT url_key, article_id FROM articles WHERE url_key IN (SELECT unnest(?))",
-                [keys],
-            ).fetchall()
+    def _pairs(self, sql: str, values: Sequence[Any]) -> list[tuple[Any, str]]:
+        return self.con.execute(sql, [list(values)]).fetchall() if values else []
+
+    def ids_by_url_key(self, keys: Sequence[str]) -> dict[str, str]:
+        return dict(
+            self._pairs("SELECT url_key, article_id FROM articles WHERE url_key IN (SELECT unnest(?))", keys)
         )
-        by_hash = dict(
-            self.con.execute(
-                "SELECT content_hash, article_id FROM articles "
-                "WHERE content_hash IN (SELECT unnest(?))",
-                [[c.content_hash for c in self.candidates]],
-            ).fetchall()
-        )
-        cand_bands = [dedup.bands(c.minhash) for c in self.candidates]
-        near_ids = self._band_matches(cand_bands)
-        signatures = self._signatures({a for ids in near_ids.values() for a in ids})
 
-        stored: list[Candidate] = []
-        duplicates: list[Duplicate] = []
-        batch_bands: dict[tuple[int, int], list[str]] = {}
-        for i, (cand, key, bands) in enumerate(zip(self.candidates, keys, cand_bands, strict=True)):
-            found = self._match(cand, key, bands, by_url, by_hash, near_ids.get(i, set()),
-                                signatures, batch_bands)  # fmt: skip
-            if found:
-                duplicates.append(found)
-                continue
-            aid = article_id(key)
-            stored.append(cand)
-            by_url[key] = aid
-            by_hash[cand.content_hash] = aid
-            signatures[aid] = cand.minhash
-            for band, bucket in enumerate(bands):
-                batch_bands.setdefault((band, bucket), []).append(aid)
-        return stored, duplicates
+    def ids_by_content_hash(self, hashes: Sequence[str]) -> dict[str, str]:
+        sql = "SELECT content_hash, article_id FROM articles WHERE content_hash IN (SELECT unnest(?))"
+        return dict(self._pairs(sql, hashes))
 
-    def _match(
-        self,
-        cand: Candidate,
-        key: str,
-        bands: list[int],
-        by_url: dict[str, str],
-        by_hash: dict[str, str],
-        stored_near: set[str],
-        signatures: dict[str, Sequence[int]],
-        batch_bands: dict[tuple[int, int], list[str]],
-    ) -> Duplicate | None:
-        def dup(of: str, kind: DuplicateKind, sim: float) -> Duplicate:
-            return Duplicate(cand.location, cand.url, of, kind, round(sim, 4), cand.feed_url)
+    def ids_by_bucket(self, buckets: Sequence[int]) -> list[tuple[int, str]]:
+        sql = "SELECT bucket, article_id FROM minhash_bands WHERE bucket IN (SELECT unnest(?::BIGINT[]))"
+        return self._pairs(sql, buckets)
 
-        if key in by_url:
-            return dup(by_url[key], DuplicateKind.URL, 1.0)
-        if cand.content_hash in by_hash:
-            return dup(by_hash[cand.content_hash], DuplicateKind.EXACT, 1.0)
-        near = set(stored_near)
-        for band, bucket in enumerate(bands):
-            near.update(batch_bands.get((band, bucket), ()))
-        best: tuple[float, str] | None = None
-        for other in sorted(near):
-            sim = dedup.similarity(cand.minhash, signatures[other])
-            if sim >= self.threshold and (best is None or sim > best[0]):
-                best = (sim, other)
-        return dup(best[1], DuplicateKind.NEAR, best[0]) if best else None
-
-    def _band_matches(self, cand_bands: list[list[int]]) -> dict[int, set[str]]:
-        """Stored articles sharing an LSH bucket with each candidate.
-
-        A bucket hashes the band number with its rows, so matching on the
-        bucket alone is matching on (band, bucket): a single-column semi-join,
-        whose cost barely grows with the number of stored articles."""
-        wanted: dict[int, list[int]] = {}
-        for i, bands in enumerate(cand_bands):
-            for bucket in bands:
-                wanted.setdefault(bucket, []).append(i)
-        rows = self.con.execute(
-            "SELECT bucket, article_id FROM minhash_bands WHERE bucket IN (SELECT unnest(?::BIGINT[]))",
-            [list(wanted)],
-        ).fetchall()
-        out: dict[int, set[str]] = {}
-        for bucket, aid in rows:
-            for i in wanted[bucket]:
-                out.setdefault(i, set()).add(aid)
-        return out
-
-    def _signatures(self, ids: set[str]) -> dict[str, Sequence[int]]:
-        if not ids:
-            return {}
-        rows = self.con.execute(
-            "SELECT article_id, signature FROM article_minhash "
-            "WHERE article_id IN (SELECT unnest(?))",
-            [sorted(ids)],
-        ).fetchall()
-        return {aid: sig for aid, sig in rows}
+    def signatures(self, ids: Sequence[str]) -> dict[str, Sequence[int]]:
+        sql = "SELECT article_id, signature FROM article_minhash WHERE article_id IN (SELECT unnest(?))"
+        return dict(self._pairs(sql, ids))

@@ -12,7 +12,7 @@ import click
 import typer
 import yaml
 
-from extractors.settings import load
+from extractors.core.settings import load
 from flows.cli import app
 
 REPO = Path(__file__).resolve().parent.parent

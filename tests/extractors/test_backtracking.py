@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import pytest
 
-from extractors import dates
-from extractors.boilerplate import clean, strip_site_name
-from extractors.pipeline import extract
-from extractors.records import Document
-from extractors.settings import Settings
+from extractors.core.records import Document
+from extractors.core.settings import Settings
+from extractors.judge.pipeline import extract
+from extractors.text import dates
+from extractors.text.boilerplate import clean, strip_site_name
 
 SPACES = " " * 300_000
 JUNE_14 = "2023-06-14T00:00:00+00:00"

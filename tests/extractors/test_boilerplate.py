@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from extractors.boilerplate import Cleaned, RulesError, clean, load_rules, strip_site_name
+from extractors.text.boilerplate import Cleaned, RulesError, clean, load_rules, strip_site_name
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
@@ -50,8 +50,7 @@ SEED_CASES = [
             "(Copyright 2022 The Associated Press. Tous droits réservés.)",
         ),
         header=(
-            "Poutine prévient qu’il déplacera des armes nucléaires en Biélorussie – et blâme le "
-            "Royaume-Uni",
+            "Poutine prévient qu’il déplacera des armes nucléaires en Biélorussie – et blâme le Royaume-Uni",
         ),
         title="Poutine prévient qu’il déplacera des armes nucléaires en Biélorussie – et blâme le "
         "Royaume-Uni",
@@ -97,8 +96,7 @@ SEED_CASES = [
             "Nouvelles Du Monde",
             "Poutine n’a pas l’intention de déployer des armes nucléaires en Biélorussie de si tôt",
         ),
-        title="Poutine n’a pas l’intention de déployer des armes nucléaires en Biélorussie de si "
-        "tôt",
+        title="Poutine n’a pas l’intention de déployer des armes nucléaires en Biélorussie de si tôt",
         source="Nouvelles Du Monde",
     ),
     Seed(
@@ -144,9 +142,7 @@ def test_seed_noise_removed_and_article_kept(case: Seed, seeds: dict[str, str]) 
         assert noise not in body
         assert noise in _removed_lines(cleaned)
     expected = [
-        case.rewritten.get(line, line)
-        for line in lines
-        if line not in case.noise and line not in case.header
+        case.rewritten.get(line, line) for line in lines if line not in case.noise and line not in case.header
     ]
     for line in expected:
         assert line in body
@@ -315,9 +311,7 @@ def test_english_article() -> None:
     removed = _removed_lines(cleaned)
     for line, rule in ENGLISH_NOISE.items():
         assert removed.get(line) == rule, line
-    assert cleaned.body.split("\n") == [
-        line for line in _lines(ENGLISH_ARTICLE) if line not in ENGLISH_NOISE
-    ]
+    assert cleaned.body.split("\n") == [line for line in _lines(ENGLISH_ARTICLE) if line not in ENGLISH_NOISE]
     assert cleaned.title == "Russia moves tactical nuclear weapons to Belarus"
     assert cleaned.date_text == "March 12, 2023"
     assert cleaned.source is None
@@ -390,9 +384,7 @@ def test_published_preferred_over_earlier_updated_line() -> None:
 
 
 def test_source_line_preferred_over_site_name() -> None:
-    text = (
-        "Nouvelles Du Monde\nLa Russie hausse le ton\nMoscou a répondu.\nSources : AFP, Reuters\n"
-    )
+    text = "Nouvelles Du Monde\nLa Russie hausse le ton\nMoscou a répondu.\nSources : AFP, Reuters\n"
     cleaned = clean(text)
     assert (cleaned.source, cleaned.body) == ("AFP, Reuters", "Moscou a répondu.")
 
@@ -482,9 +474,7 @@ def test_paywall_and_ad_separator_lines() -> None:
             "Les abonnés au service recevront un remboursement.",
         ]
     )
-    assert clean(text).body == (
-        "Le texte a été adopté.\nLes abonnés au service recevront un remboursement."
-    )
+    assert clean(text).body == ("Le texte a été adopté.\nLes abonnés au service recevront un remboursement.")
 
 
 def test_rules_file_errors_name_the_file(tmp_path: Path) -> None:

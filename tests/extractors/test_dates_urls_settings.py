@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from extractors import dates, settings, urls
-from extractors.records import DatePrecision
+from extractors.core import settings, urls
+from extractors.core.records import DatePrecision
+from extractors.text import dates
 
 NOW = datetime(2026, 11, 22, tzinfo=UTC)
 
@@ -64,9 +65,10 @@ def test_settings_layers_and_unknown_keys(tmp_path: Path) -> None:
         '[[feeds]]\nname = "A"\nurl = "https://a.example/rss"\n'
     )
     s = settings.load(cfg, environ={})
-    assert (s.db, s.workers, s.feeds[0].name) == (Path("x.duckdb"), 1, "A")
-    assert settings.load(cfg, environ={"VEILLE_DB": "env.duckdb"}).db == Path("env.duckdb")
-    assert s.replace(db=Path("flag.duckdb"), workers=None).db == Path("flag.duckdb")
+    assert (s.storage.db, s.ingest.workers, s.feeds[0].name) == (Path("x.duckdb"), 1, "A")
+    assert settings.load(cfg, environ={"VEILLE_DB": "env.duckdb"}).storage.db == Path("env.duckdb")
+    flagged = s.replace({"storage.db": Path("flag.duckdb"), "ingest.workers": None})
+    assert (flagged.storage.db, flagged.ingest.workers) == (Path("flag.duckdb"), 1)
     cfg.write_text("[ingest]\nworkerz = 2\n")
     with pytest.raises(settings.SettingsError, match=r"veille.toml: unknown key 'ingest.workerz'"):
         settings.load(cfg, environ={})
@@ -77,21 +79,21 @@ def test_settings_layers_and_unknown_keys(tmp_path: Path) -> None:
 
 def test_overrides_are_validated_too() -> None:
     with pytest.raises(settings.SettingsError, match="workers must be positive"):
-        settings.Settings().replace(workers=0)
+        settings.Settings().replace({"ingest.workers": 0})
 
 
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"retries": -1}, "fetch.retries must be zero or more, not -1"),
-        ({"per_host_delay": -0.5}, "fetch.per_host_delay must be zero or more"),
-        ({"connect_timeout": float("nan")}, "fetch.connect_timeout must be positive, not nan"),
-        ({"allowed_networks": ("not a network",)}, "fetch.allowed_networks has 'not a network'"),
-        ({"max_seconds_per_input": 0.0}, "ingest.max_seconds_per_input must be positive"),
+        ({"fetch.retries": -1}, "fetch.retries must be zero or more, not -1"),
+        ({"fetch.per_host_delay": -0.5}, "fetch.per_host_delay must be zero or more"),
+        ({"fetch.connect_timeout": float("nan")}, "fetch.connect_timeout must be positive, not nan"),
+        ({"fetch.allowed_networks": ("not a network",)}, "fetch.allowed_networks has 'not a network'"),
+        ({"ingest.max_seconds_per_input": 0.0}, "ingest.max_seconds_per_input must be positive"),
     ],
 )
 def test_fetch_settings_are_validated_with_the_rest(changes: dict, message: str) -> None:
     """[fetch] used to be checked only when the run built its fetch policy:
     a traceback mid-run and a `runs` row left `running`."""
     with pytest.raises(settings.SettingsError, match=re.escape(message)):
-        settings.Settings().replace(**changes)
+        settings.Settings().replace(changes)

@@ -2,7 +2,7 @@ import codecs
 
 import pytest
 
-from extractors.encoding import DecodeError, decode, html_meta_charset
+from extractors.text.encoding import DecodeError, decode, html_meta_charset
 
 FRENCH = "La Biélorussie a reçu des armes nucléaires « tactiques » – naïve façon, œuvre, déjà."
 

@@ -42,13 +42,13 @@ def test_language_of_the_default_prefix_is_that_of_the_whole_text() -> None:
     corpus (French and the non-French pages of the AEB sample)."""
     if not (CORPUS / "score.py").is_file():
         pytest.skip(f"no extraction corpus at {CORPUS}")
-    from extractors import language
-    from extractors.settings import Settings
+    from extractors.core.settings import Settings
+    from extractors.text import language
 
     bench = _benchmark()
     scorer = bench.load_scorer(CORPUS)
     bodies = [bench.veille(page.html)[1] for part in bench.load_parts(CORPUS, scorer) for page in part.pages]
-    prefix = Settings().language_prefix_chars
+    prefix = Settings().ingest.language_prefix_chars
     decided = [(language.detect(b, prefix)[0], language.detect(b, len(b) or 1)[0]) for b in bodies]
     assert len(decided) >= 60 and {whole for _, whole in decided} >= {"fr", "en"}
     assert [p for p, _ in decided] == [w for _, w in decided]

@@ -4,7 +4,7 @@ feedparser keeps the entity declarations it finds before the first element when
 they look "safe" (a value without "&"), and its fallback parser expands them
 without limit: the ~130 KB feed below, where one 64,000-character entity is
 referenced 21,000 times, gives a 1.3 GB title (+3.8 GB of memory, ~40 s). The
-guard in extractors.feeds used to scan the raw bytes for a DOCTYPE and stop at
+guard in extractors.sources.feeds used to scan the raw bytes for a DOCTYPE and stop at
 anything unexpected; each case below went through it.
 
 A regression here would allocate gigabytes, so every parse runs under an
@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from extractors.feeds import NotAFeed, parse_feed
+from extractors.sources.feeds import NotAFeed, parse_feed
 
 FEED_URL = "https://www.lemonde.fr/international/rss_full.xml"
 REPO = Path(__file__).resolve().parents[2]
@@ -259,7 +259,7 @@ def test_undecodable_feed_is_refused(data: bytes, charset: str | None):
 MEASURE = textwrap.dedent(
     """
     import json, resource, sys, time
-    from extractors.feeds import parse_feed
+    from extractors.sources.feeds import parse_feed
 
     def rss_kib():
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux

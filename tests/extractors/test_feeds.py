@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from extractors.feeds import (
+from extractors.sources.feeds import (
     FeedEntry,
     NotAFeed,
     ParsedFeed,
@@ -154,8 +154,10 @@ def test_feed_served_as_html_still_parses():
 @pytest.mark.parametrize(
     ("data", "seen"),
     [
-        (b"<!DOCTYPE html><html><head><title>Le Monde</title></head><body><p>Accueil"
-         b"</p></body></html>", "HTML"),  # fmt: skip
+        (
+            b"<!DOCTYPE html><html><head><title>Le Monde</title></head><body><p>Accueil</p></body></html>",
+            "HTML",
+        ),  # fmt: skip
         (b"", "empty"),
         (b"   \n", "empty"),
         (b'{"items": []}', "JSON"),
@@ -313,8 +315,10 @@ def test_neutralise_keeps_the_document_after_a_doctype():
         b"<title>&lt;!DOCTYPE&gt;</title></channel></rss>"
     )
     assert neutralise_doctype(cleaned) == (cleaned, False)
-    netscape = b'<!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD RSS 0.91//EN"\n' \
+    netscape = (
+        b'<!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD RSS 0.91//EN"\n'
         b'  "http://my.netscape.com/publish/formats/rss-0.91.dtd">\n<rss version="0.91"/>'
+    )
     assert neutralise_doctype(netscape) == (b'\n<rss version="0.91"/>', False)
 
 
@@ -327,8 +331,7 @@ def test_neutralise_sees_through_wide_encodings(encoding: str):
     cleaned, had_entities = neutralise_doctype(text.encode(encoding))
     assert had_entities
     assert cleaned.decode("utf-8") == (
-        '<?xml version="1.0" encoding="utf-8"?>'
-        '<rss version="2.0"><channel><title>Été</title></channel></rss>'
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Été</title></channel></rss>'
     )
     assert parse_feed(text.encode(encoding), FEED_URL).title == "Été"
 
@@ -417,9 +420,7 @@ def test_feedparser_corpus_never_crashes(path: Path | None):
         pytest.skip(f"{CORPUS} is absent")
     data = path.read_bytes()
     try:
-        feed = parse_feed(
-            data, "http://example.org/feed", content_type=_declared_content_type(data)
-        )
+        feed = parse_feed(data, "http://example.org/feed", content_type=_declared_content_type(data))
     except NotAFeed as exc:
         assert str(exc)
         return

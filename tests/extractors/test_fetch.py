@@ -17,11 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from extractors.fetch import FetchedPage, Fetcher, FetchError, FetchFailure, FetchPolicy
+from extractors.core.settings import FetchSettings, IngestSettings, SettingsError
+from extractors.sources.fetch import FetchedPage, Fetcher, FetchError, FetchFailure
 from tests.support.server import LocalServer, Reply, gzip_bomb, repeated, unused_port
 
 # Loopback is private: tests trust it explicitly, and only it.
-LOCAL = FetchPolicy(
+LOCAL = FetchSettings(
+    per_host_delay=0.0,
     allowed_networks=("127.0.0.0/8",),
     respect_robots=False,
     backoff_seconds=0.05,
@@ -29,7 +31,8 @@ LOCAL = FetchPolicy(
     read_timeout=2.0,
     total_timeout=5.0,
 )
-ONE_SHOT = FetchPolicy(
+ONE_SHOT = FetchSettings(
+    per_host_delay=0.0,
     allowed_networks=("127.0.0.0/8",),
     respect_robots=False,
     retries=0,
@@ -39,7 +42,7 @@ ONE_SHOT = FetchPolicy(
 )
 
 
-def fetch(url: str, policy: FetchPolicy = LOCAL, **kwargs) -> FetchedPage:
+def fetch(url: str, policy: FetchSettings = LOCAL, **kwargs) -> FetchedPage:
     with Fetcher(policy) as fetcher:
         return fetcher.get(url, **kwargs)
 
@@ -59,7 +62,7 @@ def concurrently(count: int, task) -> list:
     return results
 
 
-def failure(url: str, policy: FetchPolicy = ONE_SHOT) -> FetchError:
+def failure(url: str, policy: FetchSettings = ONE_SHOT) -> FetchError:
     with pytest.raises(FetchError) as caught:
         fetch(url, policy)
     return caught.value
@@ -88,9 +91,7 @@ def reset_peak_rss() -> bool:
 
 
 def test_plain_200(local_server: LocalServer):
-    local_server.route(
-        "/page", b"Bonjour", headers={"Content-Type": "text/html; charset=ISO-8859-1"}
-    )
+    local_server.route("/page", b"Bonjour", headers={"Content-Type": "text/html; charset=ISO-8859-1"})
     page = fetch(local_server.url("/page"))
     assert page.status == 200
     assert page.content == b"Bonjour"
@@ -332,7 +333,7 @@ def test_invalid_urls(url: str):
 
 def test_default_policy_refuses_loopback(local_server: LocalServer):
     local_server.route("/page", b"secret")
-    error = failure(local_server.url("/page"), FetchPolicy(retries=0))
+    error = failure(local_server.url("/page"), FetchSettings(retries=0, per_host_delay=0.0))
     assert (error.kind, error.transient) == (FetchFailure.BLOCKED, False)
     assert local_server.requests == []  # not even robots.txt
 
@@ -345,13 +346,13 @@ def test_default_policy_refuses_private_hosts(host: str, monkeypatch: pytest.Mon
         raise AssertionError("connected")
 
     monkeypatch.setattr(socket, "create_connection", no_connection)
-    error = failure(f"http://{host}:{unused_port()}/", FetchPolicy(retries=0))
+    error = failure(f"http://{host}:{unused_port()}/", FetchSettings(retries=0, per_host_delay=0.0))
     assert error.kind == FetchFailure.BLOCKED
 
 
 def test_allow_private_allows_loopback(local_server: LocalServer):
     local_server.route("/page", b"ok")
-    policy = FetchPolicy(allow_private=True, respect_robots=False)
+    policy = FetchSettings(allow_private_networks=True, respect_robots=False)
     assert fetch(local_server.url("/page"), policy).content == b"ok"
 
 
@@ -464,7 +465,7 @@ def test_fetch_error_survives_pickling():
 
 
 def test_policy_rejects_nonsense():
-    with pytest.raises(ValueError):
-        FetchPolicy(max_bytes=0)
-    with pytest.raises(ValueError):
-        FetchPolicy(allowed_networks=("not a network",))
+    with pytest.raises(SettingsError, match=r"ingest.max_bytes must be positive, not 0"):
+        IngestSettings(max_bytes=0)
+    with pytest.raises(SettingsError, match="fetch.allowed_networks has 'not a network'"):
+        FetchSettings(allowed_networks=("not a network",))

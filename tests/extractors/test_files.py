@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from extractors import files
-from extractors.files import CHANGED, DEFAULT_MIN_AGE_SECONDS, FoundRef, discover, read
-from extractors.records import Document, InputRef, Rejected, RejectReason
-from extractors.settings import Settings
+from extractors.core.records import Document, InputRef, Rejected, RejectReason
+from extractors.core.settings import Settings
+from extractors.sources import files
+from extractors.sources.files import CHANGED, DEFAULT_MIN_AGE_SECONDS, FoundRef, discover, read
 from tests.support.files import backdate, nest, remove_tree
 
 
@@ -111,7 +111,7 @@ def _only_reject(outcomes: list) -> Rejected:
 
 
 def test_default_age_is_the_settings_default() -> None:
-    assert DEFAULT_MIN_AGE_SECONDS == Settings().min_file_age_seconds == 5.0
+    assert DEFAULT_MIN_AGE_SECONDS == Settings().ingest.min_file_age_seconds == 5.0
 
 
 def test_fifo_socket_and_device_are_rejected_without_blocking(tmp_path: Path) -> None:
@@ -157,7 +157,7 @@ def test_a_regular_file_swapped_for_a_fifo_after_the_stat_is_refused_after_the_o
     path.write_text("Bonjour", encoding="utf-8")
 
     class SwappingOs:
-        """`os` for extractors.files, whose stat swaps the file for a FIFO once it has looked."""
+        """`os` for extractors.sources.files, whose stat swaps the file for a FIFO once it has looked."""
 
         def __getattr__(self, name: str) -> Any:
             return getattr(os, name)

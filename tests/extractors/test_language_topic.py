@@ -2,7 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from extractors import language, topic
+from extractors.judge import topic
+from extractors.text import language
 
 FETE = (
     "La fête du village revient ce week-end. Au programme : marché artisanal, concours de "

@@ -7,11 +7,11 @@ import os
 import sys
 import time
 
-from extractors import files
-from extractors.parallel import WorkerPool
-from extractors.pipeline import ChunkResult, process_items
-from extractors.records import Candidate, Document, Rejected, RejectReason
-from extractors.settings import Settings
+from extractors.core.records import Candidate, Document, Rejected, RejectReason
+from extractors.core.settings import Settings
+from extractors.judge.parallel import WorkerPool
+from extractors.judge.pipeline import ChunkResult, process_items
+from extractors.sources import files
 from tests.support.paths import SEEDS
 
 
@@ -29,7 +29,7 @@ def _die_on_poison(items: list, settings: Settings) -> ChunkResult:
 
 def test_pool_gives_the_outcomes_of_the_pipeline_in_this_process() -> None:
     refs = list(files.discover([SEEDS]))
-    settings = Settings(workers=2)
+    settings = Settings().replace({"ingest.workers": 2})
     here = process_items(refs, settings).outcomes
     with WorkerPool(2) as pool:
         assert len(set(pool.pids()) - {os.getpid()}) == 2
@@ -75,7 +75,7 @@ def test_an_input_over_its_time_budget_is_rejected_alone_and_its_worker_replaced
     seeds = sorted(SEEDS.glob("*.txt"))[:3]
     docs = [Document(location=p.as_uri(), kind="text", content=p.read_text()) for p in seeds]
     hang = Document(location="file:///hang.txt", kind="text", content="x", feed_url="https://f/x")
-    settings = Settings(max_seconds_per_input=3.0)
+    settings = Settings().replace({"ingest.max_seconds_per_input": 3.0})
     for workers in (1, 2):
         with WorkerPool(workers, work=_hang_on_poison) as pool:
             before = set(pool.pids())

@@ -53,11 +53,11 @@ def test_query_uses_veille_db_and_fails_cleanly(ingested: Path, tmp_path: Path) 
 
 def test_extract_shows_what_would_be_kept_and_why(tmp_path: Path) -> None:
     fete = tmp_path / "fete.txt"
-    fete.write_text("La fête du village revient ce week-end avec un grand bal populaire, "
-                    "un marché artisanal et un concours de pétanque au bord de la rivière.")
-    result = runner.invoke(
-        app, ["extract", "seeds/003_ac430c01fe7a889e.txt", str(fete), "--format", "jsonl"]
+    fete.write_text(
+        "La fête du village revient ce week-end avec un grand bal populaire, "
+        "un marché artisanal et un concours de pétanque au bord de la rivière."
     )
+    result = runner.invoke(app, ["extract", "seeds/003_ac430c01fe7a889e.txt", str(fete), "--format", "jsonl"])
     assert result.exit_code == 0, result.output
     seed, other = (json.loads(line) for line in result.stdout.splitlines())
     assert seed["verdict"] == "kept" and seed["source"] == "Nouvelles Du Monde"
@@ -129,9 +129,7 @@ def test_status_reports_feeds_and_runs(ingested: Path) -> None:
     assert table.exit_code == 0 and "completed" in table.stdout
 
 
-def test_files_with_nothing_new_are_recorded_without_starting_prefect(
-    ingested: Path, tmp_path: Path
-) -> None:
+def test_files_with_nothing_new_are_recorded_without_starting_prefect(ingested: Path, tmp_path: Path) -> None:
     import duckdb
 
     again = runner.invoke(app, ["ingest", "seeds", "--db", str(ingested), "--workers", "1"])
@@ -144,8 +142,7 @@ def test_files_with_nothing_new_are_recorded_without_starting_prefect(
     assert "nothing new" not in more.stderr
     with duckdb.connect(str(ingested), read_only=True) as con:
         runs = con.execute(
-            "SELECT flow_run_id IS NOT NULL, stored, rejected, skipped, status FROM runs "
-            "ORDER BY started_at"
+            "SELECT flow_run_id IS NOT NULL, stored, rejected, skipped, status FROM runs ORDER BY started_at"
         ).fetchall()
     assert runs == [
         (True, 5, 0, 0, "completed"),  # the first run, through Prefect

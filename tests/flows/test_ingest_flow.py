@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from extractors.settings import Settings
+from extractors.core.settings import Settings
 from storage.store import Store
 from tests.support.files import backdate
 
@@ -39,7 +39,7 @@ NOISE = [
 def ingest(paths: list[Path], db: Path, **changes) -> dict:
     from flows.ingest import run_ingest
 
-    settings = Settings(db=db, workers=1).replace(**changes)
+    settings = Settings().replace({"storage.db": db, "ingest.workers": 1, **changes})
     return run_ingest(settings, paths=[str(p) for p in paths])
 
 
@@ -128,7 +128,7 @@ def test_bad_inputs_get_a_recorded_outcome_and_the_run_goes_on(tmp_path: Path, d
         encoding="utf-8",
     )
     backdate(src)
-    summary = ingest([src], db_path, max_bytes=4000)
+    summary = ingest([src], db_path, **{"ingest.max_bytes": 4000})
     assert summary["stored"] == 1 and summary["inputs"] == 7
     reasons = dict(Store(db_path).query("SELECT location, reason FROM rejects")[1])
     assert {Path(k).name: v for k, v in reasons.items()} == {
@@ -141,15 +141,15 @@ def test_bad_inputs_get_a_recorded_outcome_and_the_run_goes_on(tmp_path: Path, d
     }
     body = Store(db_path).query("SELECT body FROM articles")[1][0][0]
     assert "nucléaires tactiques" in body and "Ã" not in body
-    detail = Store(db_path).query(
-        "SELECT detail FROM rejects WHERE reason = 'language'"
-    )[1][0][0]
+    detail = Store(db_path).query("SELECT detail FROM rejects WHERE reason = 'language'")[1][0][0]
     assert detail.startswith("en")
 
 
 def test_parallel_workers_give_the_same_outcomes(tmp_path: Path) -> None:
-    serial = ingest([Path("seeds")], tmp_path / "serial.duckdb", chunk_size=2)
-    parallel = ingest([Path("seeds")], tmp_path / "par.duckdb", chunk_size=2, workers=2)
+    serial = ingest([Path("seeds")], tmp_path / "serial.duckdb", **{"ingest.chunk_size": 2})
+    parallel = ingest(
+        [Path("seeds")], tmp_path / "par.duckdb", **{"ingest.chunk_size": 2, "ingest.workers": 2}
+    )
     assert parallel["stored"] == serial["stored"] == 5
     q = "SELECT url, content_hash, title, source FROM articles ORDER BY url"
     assert Store(tmp_path / "par.duckdb").query(q) == Store(tmp_path / "serial.duckdb").query(q)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from extractors import files
-from extractors.records import RunStatus
-from extractors.settings import Settings
+from extractors.core.records import RunStatus
+from extractors.core.settings import Settings
+from extractors.sources import files
 from storage.locks import RunLock
 from storage.store import Store, StoreLocked
 
@@ -19,7 +19,9 @@ pytestmark = pytest.mark.usefixtures("prefect_harness")
 def test_runs_write_run_status_values(db_path: Path, seeds: list[Path], monkeypatch) -> None:
     from flows.ingest import run_ingest
 
-    settings = Settings(db=db_path, workers=1, run_lock_timeout_seconds=0)
+    settings = Settings().replace(
+        {"storage.db": db_path, "ingest.workers": 1, "storage.run_lock_timeout_seconds": 0}
+    )
     store = Store(db_path)
     store.begin_run("killed", None)  # a run whose process died: left running
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from extractors.settings import Settings, load
+from extractors.core.settings import Settings, load
 from flows.prefect_server import stop_process
 from flows.service import (
     SERVE_SETTINGS_ENV,
@@ -41,7 +41,8 @@ DATE = "Wed, 14 Jun 2023 06:30:00 GMT"
 
 def test_schedule_groups_and_deployments(tmp_path: Path, prefect_harness) -> None:
     cfg = tmp_path / "veille.toml"
-    cfg.write_text(textwrap.dedent("""
+    cfg.write_text(
+        textwrap.dedent("""
         [schedule]
         interval_seconds = 600
         [[feeds]]
@@ -60,7 +61,8 @@ def test_schedule_groups_and_deployments(tmp_path: Path, prefect_harness) -> Non
         name = "D"
         url = "https://d.example/rss"
         cron = "0 * * * *"
-    """))
+    """)
+    )
     settings = load(cfg, environ={})
     groups = {g.name: g for g in schedule_groups(settings)}
     assert {n: ([f.name for f in g.feeds], g.interval_seconds, g.cron) for n, g in groups.items()} == {
@@ -98,7 +100,8 @@ def test_serve_runs_on_schedule_while_an_analyst_holds_the_database(tmp_path: Pa
         site.add("/feed.xml", Reply(body=rss(first), headers=RSS))
         db = tmp_path / "data" / "veille.duckdb"
         cfg = tmp_path / "veille.toml"
-        cfg.write_text(textwrap.dedent(f"""
+        cfg.write_text(
+            textwrap.dedent(f"""
             [storage]
             db = "{db}"
             lock_timeout_seconds = 3
@@ -109,8 +112,9 @@ def test_serve_runs_on_schedule_while_an_analyst_holds_the_database(tmp_path: Pa
             per_host_delay = 0
             [[feeds]]
             name = "Local"
-            url = "{site.url('/feed.xml')}"
-        """))
+            url = "{site.url("/feed.xml")}"
+        """)
+        )
         log = (tmp_path / "serve.log").open("w")
         service = subprocess.Popen([bin_dir / "veille", "serve", "--config", cfg], env=env,
                                    stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
@@ -185,7 +189,7 @@ def test_a_served_run_takes_its_settings_from_the_service_not_from_parameters(
     seed = sorted(SEEDS.glob("*.txt"))[0]
     (drop / seed.name).write_text(seed.read_text())
     os.utime(drop / seed.name, (time.time() - 60, time.time() - 60))
-    settings = Settings(db=tmp_path / "served.duckdb", workers=1)
+    settings = Settings().replace({"storage.db": tmp_path / "served.duckdb", "ingest.workers": 1})
     monkeypatch.setenv(SERVE_SETTINGS_ENV, served_settings_environment(settings, drop))
     summary = served_ingest(group=WATCH_FOLDER)
     assert (summary["db"], summary["stored"]) == (str((tmp_path / "served.duckdb").resolve()), 1)

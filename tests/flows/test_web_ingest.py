@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from extractors.settings import Feed, Settings
+from extractors.core.settings import Feed, Settings
 from storage.store import Store
 from tests.support.pages import (
     ARTICLES,
@@ -29,8 +29,14 @@ DATE = "Wed, 14 Jun 2023 06:30:00 GMT"
 def run(db: Path, **inputs) -> dict:
     from flows.ingest import run_ingest
 
-    settings = Settings(
-        db=db, workers=1, allow_private_networks=True, per_host_delay=0.0, retries=1
+    settings = Settings().replace(
+        {
+            "storage.db": db,
+            "ingest.workers": 1,
+            "fetch.allow_private_networks": True,
+            "fetch.per_host_delay": 0.0,
+            "fetch.retries": 1,
+        }
     )
     return run_ingest(settings, **inputs)
 
@@ -92,8 +98,7 @@ def test_feed_to_clean_dated_sourced_articles(site: LocalServer, db_path: Path) 
         "SELECT location, reason FROM rejects")[1]}  # fmt: skip
     assert reasons == {"english.html": "language", "fete.html": "off_topic"}
     (dup,) = store.query(
-        "SELECT d.location, d.kind, a.url FROM duplicates d "
-        "JOIN articles a ON a.article_id = d.duplicate_of"
+        "SELECT d.location, d.kind, a.url FROM duplicates d JOIN articles a ON a.article_id = d.duplicate_of"
     )[1]
     assert dup[0].endswith("/b/repris.html") and dup[1] in ("exact", "near")
     assert dup[2].endswith("/a/entrepots.html")
@@ -101,7 +106,7 @@ def test_feed_to_clean_dated_sourced_articles(site: LocalServer, db_path: Path) 
     (feed_row,) = store.query(
         "SELECT last_status, etag, consecutive_failures, last_entries, entries_seen FROM feeds"
     )[1]
-    assert feed_row == ("ok", "\"v1\"", 0, 7, 6)
+    assert feed_row == ("ok", '"v1"', 0, 7, 6)
 
 
 def test_unchanged_feed_costs_one_request_and_nothing_else(site: LocalServer, db_path) -> None:
@@ -161,6 +166,8 @@ def test_private_addresses_are_refused_by_default(local_server, db_path) -> None
     from flows.ingest import run_ingest
 
     local_server.route("/feed.xml", rss([]), headers=RSS)
-    summary = run_ingest(Settings(db=db_path, workers=1), feeds=[feed(local_server)])
+    summary = run_ingest(
+        Settings().replace({"storage.db": db_path, "ingest.workers": 1}), feeds=[feed(local_server)]
+    )
     assert summary["feeds"][0]["status"] == "blocked"
     assert local_server.requests == []

@@ -134,9 +134,10 @@ def _line(text: str, third_party: bool) -> str:
 def compute(case: Case) -> dict[str, Any]:
     """The current expectation of a case: its input read and extracted as by
     `veille extract`, with the default settings."""
-    from extractors import files, pipeline
-    from extractors.records import Rejected
-    from extractors.settings import Settings
+    from extractors.core.records import Rejected
+    from extractors.core.settings import Settings
+    from extractors.judge import pipeline
+    from extractors.sources import files
 
     settings = Settings()
     items = [

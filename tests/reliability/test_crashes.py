@@ -16,6 +16,7 @@ from storage.store import Store
 from tests.support.corpus import write_corpus
 
 VEILLE = Path(sys.executable).with_name("veille")
+PROBE = Path(__file__).resolve().parents[1] / "support" / "interrupt_probe.py"
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -50,10 +51,9 @@ def _write_batch_script(db: Path, corpus: Path, pause_in_transaction: bool) -> s
     return textwrap.dedent(f"""
         import sys, time
         from pathlib import Path
-        from extractors.files import discover
-        from extractors.pipeline import process_items
-        from extractors.settings import Settings
-        from storage.store import Store
+        from extractors.sources.files import discover
+        from extractors.judge.pipeline import process_items
+                from storage.store import Store
 
         refs = list(discover([{str(corpus)!r}]))
         outcomes = process_items(refs, Settings()).outcomes
@@ -130,14 +130,18 @@ def test_two_ingests_at_once_on_one_database(tmp_path: Path) -> None:
     db = tmp_path / "veille.duckdb"
     cfg = _config(tmp_path, db, batch_size=10)
     procs = [
-        subprocess.Popen([VEILLE, "ingest", corpus, "--config", cfg],
-                         env=_env(tmp_path / f"p{i}"), stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)  # fmt: skip
+        subprocess.Popen(
+            [VEILLE, "ingest", corpus, "--config", cfg],
+            env=_env(tmp_path / f"p{i}"),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
         for i in range(2)
     ]
     results = [p.communicate(timeout=300) for p in procs]
     failures = [r[1] for p, r in zip(procs, results, strict=True) if p.returncode != 0]
-    assert not failures, [f[f.find("Traceback"):][:3000] for f in failures]
+    assert not failures, [f[f.find("Traceback") :][:3000] for f in failures]
     assert _outcomes(db) == {"articles": 60, "duplicates": 0, "rejects": 0, "distinct_locations": 60}
     runs = Store(db).query("SELECT status, stored, skipped FROM runs ORDER BY started_at")[1]
     assert sorted(r[1] for r in runs) == [0, 60] and sorted(r[2] for r in runs) == [0, 60]
@@ -152,10 +156,9 @@ def test_disk_full_is_a_clean_failure_and_loses_nothing(tmp_path: Path) -> None:
     Store(db).ensure()
     script = textwrap.dedent(f"""
         import resource, signal
-        from extractors.files import discover
-        from extractors.pipeline import process_items
-        from extractors.settings import Settings
-        from storage.store import Store, StoreError
+        from extractors.sources.files import discover
+        from extractors.judge.pipeline import process_items
+                from storage.store import Store, StoreError
         outcomes = process_items(list(discover([{str(corpus)!r}])), Settings()).outcomes
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
@@ -206,3 +209,27 @@ def test_sigterm_during_a_run_shows_crashed_and_the_next_run_completes(
     assert rerun.returncode == 0, rerun.stderr[-2000:]
     assert _outcomes(db) == {"articles": 200, "duplicates": 0, "rejects": 0,
                              "distinct_locations": 200}  # fmt: skip
+
+
+@pytest.mark.parametrize("task_name", ["process-chunk", "write-batch"])
+def test_sigterm_while_prefect_creates_a_task_run_is_still_a_crash(
+    tmp_path: Path, prefect_harness, task_name: str
+) -> None:
+    """The race behind the test above, made certain: SIGTERM lands while
+    Prefect's task engine creates a task run. Prefect 3.8 then raises
+    `ValueError: Task run is not set` from its crash handler, and the flow
+    run ended Failed (a bug in the code, for the UI) instead of Crashed."""
+    from prefect.client.orchestration import get_client
+
+    db = tmp_path / "veille.duckdb"
+    mark = tmp_path / "signalled"
+    env = {**_env(tmp_path), "PREFECT_API_URL": os.environ["PREFECT_API_URL"],
+           "VEILLE_PROBE_STAGE": f"task-run:{task_name}", "VEILLE_PROBE_MARK": str(mark)}  # fmt: skip
+    probe = subprocess.run([sys.executable, PROBE, "ingest", "seeds", "--config", _config(tmp_path, db)],
+                           env=env, capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert mark.exists() and probe.returncode != 0, probe.stderr[-2000:]
+    (flow_run_id, status, error), *_ = Store(db).query("SELECT flow_run_id, status, error FROM runs")[1]
+    with get_client(sync_client=True) as client:
+        state = client.read_flow_run(flow_run_id).state
+    assert state is not None and state.type.value == "CRASHED", state
+    assert (status, error) == ("interrupted", "stopped by SIGTERM; the next run takes the rest")

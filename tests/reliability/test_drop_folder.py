@@ -20,7 +20,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from typer.testing import CliRunner
 
-from extractors import files
+from extractors.sources import files
 from storage.store import Store
 from tests.support.files import backdate, nest, remove_tree
 from tests.support.paths import SEEDS
@@ -129,7 +129,7 @@ def _grow_while_read(items: list, settings: Any) -> Any:
     """Worker-side `work` for the CLI's pool (pickled by name): judges the
     inputs as the real pipeline does, but while each file is read its writer
     appends to it the text waiting in the hidden `.more` beside it (once)."""
-    from extractors.pipeline import process_items
+    from extractors.judge.pipeline import process_items
 
     real_read = files._read_fd
 
@@ -158,7 +158,7 @@ def test_a_file_changed_while_read_is_stored_whole_by_the_next_run(
     good; the run after the writer is done stores the whole text. Before, the
     truncated text was stored, and the finished file was "nothing new"."""
     import flows.cli
-    from extractors.parallel import WorkerPool
+    from extractors.judge.parallel import WorkerPool
     from flows.cli import app
 
     text = _seed(1)

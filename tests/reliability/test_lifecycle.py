@@ -76,9 +76,7 @@ def _clean(output: str) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("stage", ["before", "extract", "write", "snapshot"])
-def test_ctrl_c_stops_ingest_at_any_stage_and_the_next_run_takes_the_rest(
-    tmp_path: Path, stage: str
-) -> None:
+def test_ctrl_c_stops_ingest_at_any_stage_and_the_next_run_takes_the_rest(tmp_path: Path, stage: str) -> None:
     corpus = tmp_path / "corpus"
     write_corpus(corpus, CORPUS_SIZE)
     db = tmp_path / "data" / "veille.duckdb"
@@ -164,7 +162,8 @@ def _serve_setup(tmp_path: Path, server: PrefectServer) -> tuple[list[str], dict
     write_corpus(drop, CORPUS_SIZE)
     db = tmp_path / "data" / "veille.duckdb"
     cfg = tmp_path / "veille.toml"
-    cfg.write_text(textwrap.dedent(f"""
+    cfg.write_text(
+        textwrap.dedent(f"""
         [storage]
         db = "{db}"
         [ingest]
@@ -173,7 +172,8 @@ def _serve_setup(tmp_path: Path, server: PrefectServer) -> tuple[list[str], dict
         [watch]
         folder = "{drop}"
         interval_seconds = {INTERVAL}
-    """))
+    """)
+    )
     env = {**_env(tmp_path, VEILLE_PROBE_STAGE="extract", VEILLE_PROBE_MARK=str(tmp_path / "paused")),
            "PREFECT_API_URL": server.api}  # fmt: skip
     # each input takes 0.5 s more: a run lasts about a minute, long enough to stop it mid-way

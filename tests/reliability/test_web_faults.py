@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from extractors.settings import Feed, Settings
+from extractors.core.settings import Feed, Settings
 from storage.store import Store
 from tests.support.pages import ARTICLES, journal_page, rss
 from tests.support.server import Reply
@@ -21,8 +21,17 @@ DATE = "Wed, 14 Jun 2023 06:30:00 GMT"
 def run(db: Path, **inputs) -> dict:
     from flows.ingest import run_ingest
 
-    settings = Settings(db=db, workers=1, allowed_networks=("127.0.0.1/32",), per_host_delay=0.0,
-                        retries=1, feed_failing_after=2, max_entries_per_feed=3)  # fmt: skip
+    settings = Settings().replace(
+        {
+            "storage.db": db,
+            "ingest.workers": 1,
+            "fetch.allowed_networks": ("127.0.0.1/32",),
+            "fetch.per_host_delay": 0.0,
+            "fetch.retries": 1,
+            "fetch.failing_after": 2,
+            "fetch.max_entries_per_feed": 3,
+        }
+    )
     return run_ingest(settings, **inputs)
 
 
@@ -60,8 +69,7 @@ def test_persistent_404_marks_the_feed_failing_and_spares_the_others(local_serve
     for _ in range(3):
         run(db_path, feeds=feeds)
     rows = Store(db_path).query(
-        "SELECT name, last_status, last_http_status, consecutive_failures, failing FROM feeds "
-        "ORDER BY name"
+        "SELECT name, last_status, last_http_status, consecutive_failures, failing FROM feeds ORDER BY name"
     )[1]
     assert rows[0] == ("Gone", "http_error", 410, 3, True)
     assert rows[1][0] == "Ok" and rows[1][1] in ("ok", "unchanged") and rows[1][2:] == (200, 0, False)
@@ -73,7 +81,7 @@ def test_scripts_handlers_and_javascript_urls_never_reach_the_text(local_server,
         "<h1>",
         '<script>document.write("alert-from-script")</script>'
         '<p onclick="stealCookies()">Paragraphe piégé <a href="javascript:evilCall()">'
-        'cliquez</a> au milieu du texte sur la Biélorussie et les armes nucléaires.</p><h1>',
+        "cliquez</a> au milieu du texte sur la Biélorussie et les armes nucléaires.</p><h1>",
     )
     local_server.route("/x.html", page.encode(), headers=HTML)
     summary = run(db_path, urls=[local_server.url("/x.html"), "javascript:alert(1)"])
@@ -134,7 +142,5 @@ def test_malformed_and_future_feed_dates_fall_back_to_the_page(local_server, db_
              (s.url("/b.html"), "B", "Fri, 01 Jan 2100 00:00:00 GMT")]  # fmt: skip
     s.add("/feed.xml", Reply(body=rss(items), headers=RSS))
     run(db_path, feeds=[Feed(name="Dates", url=s.url("/feed.xml"))])
-    rows = Store(db_path).query(
-        "SELECT date_source, published_date::VARCHAR FROM articles ORDER BY url"
-    )[1]
+    rows = Store(db_path).query("SELECT date_source, published_date::VARCHAR FROM articles ORDER BY url")[1]
     assert rows == [("metadata", "2023-06-14"), ("metadata", "2024-11-19")]

@@ -9,15 +9,15 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from extractors import dedup
-from extractors.records import Candidate, Extraction, Rejected, RejectReason
-from extractors.urls import file_uri
+from extractors.core.records import Candidate, Extraction, Rejected, RejectReason
+from extractors.core.urls import file_uri
+from extractors.dedup import fingerprint
 from storage.schema import LATEST
 from storage.store import ARTICLE_COLUMNS, Store, StoreError, StoreLocked
 
 
 def candidate(text: str, location: str, url: str | None = None) -> Candidate:
-    fp = dedup.fingerprint(text)
+    fp = fingerprint.fingerprint(text)
     extraction = Extraction(location=location, url=url or location, title=None, body=text,
                             published=None, source=None, source_domain=None, language="fr",
                             topic_score=10.0)  # fmt: skip
@@ -73,9 +73,7 @@ def test_batch_records_each_outcome_once_and_rerun_adds_nothing(db_path, texts) 
     ]
     report = store.write_batch("r1", outcomes)
     assert [a.location for a in report.stored] == ["file:///a.txt", "file:///b.txt"]
-    assert [(d.location, d.kind.value) for d in report.duplicates] == [
-        ("file:///copy-of-a.txt", "exact")
-    ]
+    assert [(d.location, d.kind.value) for d in report.duplicates] == [("file:///copy-of-a.txt", "exact")]
     assert report.duplicates[0].duplicate_of == report.stored[0].article_id
     again = store.write_batch("r2", outcomes)
     assert (again.stored, again.duplicates, again.rejected) == ([], [], [])
@@ -133,12 +131,16 @@ def test_failed_batch_leaves_nothing(db_path, texts, monkeypatch) -> None:
 def test_lock_held_by_another_process_times_out_naming_it(db_path: Path) -> None:
     Store(db_path).begin_run("r0", None)
     holder = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(f"""
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
             import duckdb, sys, time
             con = duckdb.connect({str(db_path)!r})
             print("locked", flush=True)
             time.sleep(30)
-        """)],
+        """),
+        ],
         stdout=subprocess.PIPE,
         text=True,
     )

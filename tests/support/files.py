@@ -1,6 +1,6 @@
 """Files as a drop folder holds them once their writer is done.
 
-`extractors.files.discover` leaves a file found in a folder for a later run
+`extractors.sources.files.discover` leaves a file found in a folder for a later run
 while it was modified less than [ingest] min_file_age_seconds ago (5 s by
 default): it may still be being written. Tests that write files and ingest
 the folder at once backdate them first."""

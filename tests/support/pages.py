@@ -97,10 +97,14 @@ def journal_page(article: dict, site: str = "Le Quotidien de l'Est", charset: st
     """Template 1: a national daily. <article> body with an inline "Lire aussi",
     a share bar, a newsletter box, related articles, cookie banner, footer."""
     paras = list(article["paragraphs"])
-    body = _p(paras[:2]) + (
-        '\n<p class="related-inline"><strong>Lire aussi :</strong> '
-        '<a href="/sport/ligue1.html">Ligue 1 : le PSG s\'impose à Lens</a></p>\n'
-    ) + _p(paras[2:])
+    body = (
+        _p(paras[:2])
+        + (
+            '\n<p class="related-inline"><strong>Lire aussi :</strong> '
+            '<a href="/sport/ligue1.html">Ligue 1 : le PSG s\'impose à Lens</a></p>\n'
+        )
+        + _p(paras[2:])
+    )
     nav = "\n".join(f'<li><a href="/rubrique/{i}.html">Rubrique {i}</a></li>' for i in range(40))
     return f"""<!DOCTYPE html>
 <html lang="fr"><head><meta charset="{charset}">

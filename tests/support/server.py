@@ -241,9 +241,7 @@ def _not_modified(reply: Reply, headers: Mapping[str, str]) -> bool:
 # Bodies
 
 
-def repeated(
-    size: int, byte: bytes = b"x", chunk: int = 64 * 1024
-) -> Callable[[], Iterator[bytes]]:
+def repeated(size: int, byte: bytes = b"x", chunk: int = 64 * 1024) -> Callable[[], Iterator[bytes]]:
     """A `Reply.stream` of `size` bytes, produced a chunk at a time."""
 
     def produce() -> Iterator[bytes]:

@@ -1,7 +1,7 @@
 """Main text and metadata of an HTML page, through trafilatura.
 
 Comments are excluded; the text then goes through the same French cleaning
-rules as plain text (`extractors.boilerplate`), which catch what trafilatura
+rules as plain text (`extractors.text.boilerplate`), which catch what trafilatura
 keeps from the article's surroundings ("Lire aussi", share bars, credits).
 
 Metadata (title, site name, date, canonical link) is read from the page's
@@ -26,14 +26,24 @@ from htmldate import find_date
 from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
-from extractors.boilerplate import strip_site_name
+from extractors.text.boilerplate import strip_site_name
 
 _META = {
     "title": ("og:title", "twitter:title", "dc.title"),
     "sitename": ("og:site_name", "application-name"),
-    "date": ("article:published_time", "og:article:published_time", "datepublished",
-             "date", "pubdate", "publishdate", "dc.date", "dc.date.issued", "dcterms.created",
-             "sailthru.date", "parsely-pub-date"),  # fmt: skip
+    "date": (
+        "article:published_time",
+        "og:article:published_time",
+        "datepublished",
+        "date",
+        "pubdate",
+        "publishdate",
+        "dc.date",
+        "dc.date.issued",
+        "dcterms.created",
+        "sailthru.date",
+        "parsely-pub-date",
+    ),  # fmt: skip
     "url": ("og:url",),
 }
 
@@ -76,7 +86,7 @@ def head_metadata(tree: HtmlElement) -> dict[str, str]:
     """Title, site name, date and canonical URL as the page declares them."""
     meta: dict[str, str] = {}
     for element in tree.xpath("//meta[@content]"):
-        name = (element.get("property") or element.get("name") or element.get("itemprop") or "")
+        name = element.get("property") or element.get("name") or element.get("itemprop") or ""
         name = name.strip().lower()
         content = element.get("content", "").strip()
         if not content:

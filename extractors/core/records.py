@@ -30,7 +30,7 @@ class RejectReason(enum.StrEnum):
     @property
     def retryable(self) -> bool:
         """Whether a later run should try this input again (the cause may go away).
-        A fetch that failed with a transient error (extractors.errors) is
+        A fetch that failed with a transient error (extractors.core.errors) is
         recorded as FETCH_FAILED, so its page is tried again."""
         return self in (RejectReason.UNREADABLE, RejectReason.FETCH_FAILED)
 

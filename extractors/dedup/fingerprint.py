@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from extractors.textnorm import words
+from extractors.core.textnorm import words
 
 if TYPE_CHECKING:
     from datasketch import MinHash

@@ -37,10 +37,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from extractors.encoding import DecodeError, decode, html_meta_charset
-from extractors.records import Document, InputRef, Rejected, RejectReason
-from extractors.settings import Settings
-from extractors.urls import canonical, file_uri
+from extractors.core.records import Document, InputRef, Rejected, RejectReason
+from extractors.core.settings import IngestSettings, Settings
+from extractors.core.urls import canonical, file_uri
+from extractors.text.encoding import DecodeError, decode, html_meta_charset
 
 TEXT_SUFFIXES = {".txt": "text", ".html": "html", ".htm": "html"}
 RECORD_SUFFIXES = {".json", ".jsonl"}
@@ -49,7 +49,7 @@ RECORD_FIELDS = {"text", "html", "url", "title", "published", "source"}
 
 # The packaged default of [ingest] min_file_age_seconds: what `discover` applies
 # when its caller does not say.
-DEFAULT_MIN_AGE_SECONDS: float = {f.name: f.default for f in dataclasses.fields(Settings)}[
+DEFAULT_MIN_AGE_SECONDS: float = {f.name: f.default for f in dataclasses.fields(IngestSettings)}[
     "min_file_age_seconds"
 ]
 CHANGED = "changed while being read; taken again by the next run"
@@ -354,8 +354,8 @@ def discover_inputs(paths: Iterable[str | Path], settings: Settings) -> Iterator
     the CLI and the flow, so that both see the same files)."""
     return discover(
         paths,
-        min_age_seconds=settings.min_file_age_seconds,
-        follow_external_symlinks=settings.follow_external_symlinks,
+        min_age_seconds=settings.ingest.min_file_age_seconds,
+        follow_external_symlinks=settings.ingest.follow_external_symlinks,
     )
 
 
@@ -363,7 +363,7 @@ def read_input(ref: InputRef, settings: Settings) -> list[Document | Rejected]:
     """`read` with the settings' cap, file age and symlink policy."""
     return read(
         ref,
-        settings.max_bytes,
-        follow_external_symlinks=settings.follow_external_symlinks,
-        min_age_seconds=settings.min_file_age_seconds,
+        settings.ingest.max_bytes,
+        follow_external_symlinks=settings.ingest.follow_external_symlinks,
+        min_age_seconds=settings.ingest.min_file_age_seconds,
     )

@@ -11,10 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from extractors.encoding import DecodeError, decode, html_meta_charset
-from extractors.feeds import FeedEntry, NotAFeed, parse_feed, parse_sitemap
-from extractors.fetch import Fetcher, FetchError, FetchFailure
-from extractors.records import (
+from extractors.core.records import (
     Document,
     FeedPoll,
     FeedState,
@@ -22,7 +19,10 @@ from extractors.records import (
     Rejected,
     RejectReason,
 )
-from extractors.urls import canonical
+from extractors.core.urls import canonical
+from extractors.sources.feeds import FeedEntry, NotAFeed, parse_feed, parse_sitemap
+from extractors.sources.fetch import Fetcher, FetchError, FetchFailure
+from extractors.text.encoding import DecodeError, decode, html_meta_charset
 
 HTML_TYPES = {"text/html", "application/xhtml+xml", None}
 
@@ -114,9 +114,7 @@ def poll(
 
 
 def _entry(e: FeedEntry, feed_url: str, feed_title: str | None) -> WebEntry:
-    return WebEntry(
-        url=e.url, feed_url=feed_url, feed_title=feed_title, title=e.title, published=e.published
-    )
+    return WebEntry(url=e.url, feed_url=feed_url, feed_title=feed_title, title=e.title, published=e.published)
 
 
 def fetch_page(fetcher: Fetcher, entry: WebEntry) -> Document | Rejected:

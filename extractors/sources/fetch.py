@@ -27,7 +27,7 @@ page.
 
 The caller decides what is trusted: the environment variable
 VEILLE_ALLOW_PRIVATE_NETWORKS is read by the flows, which set
-`FetchPolicy.allow_private`; this module never reads the environment (and
+`[fetch] allow_private_networks`; this module never reads the environment (and
 httpx is told not to either, so no proxy variable can reroute requests).
 
 Known limit: the address check resolves the host, then httpx resolves it again
@@ -54,7 +54,8 @@ from urllib.robotparser import RobotFileParser
 
 import httpx
 
-from extractors.errors import VeilleError
+from extractors.core.errors import VeilleError
+from extractors.core.settings import FetchSettings, IngestSettings
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _PIECE = 64 * 1024  # most decoded bytes produced from one zlib call
@@ -125,44 +126,7 @@ class FetchError(VeilleError):
 
 
 def _rebuild_error(kind, message, url, status, transient, retry_after) -> FetchError:
-    return FetchError(
-        kind, message, url=url, status=status, transient=transient, retry_after=retry_after
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class FetchPolicy:
-    connect_timeout: float = 5.0
-    read_timeout: float = 10.0  # per read
-    total_timeout: float = 30.0  # one attempt: all redirect hops, headers and whole body
-    max_bytes: int = 5_000_000  # cap on decoded bytes
-    max_redirects: int = 5
-    retries: int = 2  # extra attempts, only for transient failures
-    backoff_seconds: float = 0.5  # doubled after each attempt
-    max_retry_after: float = 30.0  # a longer Retry-After gives up at once (still transient)
-    user_agent: str = "Veille/0.1 (French news monitoring; respects robots.txt)"
-    respect_robots: bool = True
-    allow_private: bool = False  # allow loopback/private/link-local/reserved targets
-    per_host_concurrency: int = 2
-    per_host_delay: float = 0.0  # min seconds between the starts of two requests to one host
-    # Networks reachable even when allow_private is False (e.g. ("127.0.0.1/32",) for a test
-    # server, or one intranet subnet), so trusting one address does not trust them all.
-    allowed_networks: tuple[str, ...] = ()
-
-    def __post_init__(self) -> None:
-        positive = ("connect_timeout", "read_timeout", "total_timeout", "max_bytes")
-        for name in positive + ("per_host_concurrency",):
-            if getattr(self, name) <= 0:
-                raise ValueError(f"FetchPolicy.{name} must be positive")
-        non_negative = ("max_redirects", "retries", "backoff_seconds", "max_retry_after")
-        for name in non_negative + ("per_host_delay",):
-            if getattr(self, name) < 0:
-                raise ValueError(f"FetchPolicy.{name} must not be negative")
-        for network in self.allowed_networks:
-            ipaddress.ip_network(network, strict=False)  # ValueError names the bad entry
-
-
-DEFAULT_POLICY = FetchPolicy()
+    return FetchError(kind, message, url=url, status=status, transient=transient, retry_after=retry_after)
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,9 +171,15 @@ class Fetcher:
     """Thread-safe: one instance is meant to be shared by all the workers of a run."""
 
     def __init__(
-        self, policy: FetchPolicy = DEFAULT_POLICY, transport: httpx.BaseTransport | None = None
+        self,
+        policy: FetchSettings | None = None,
+        max_bytes: int | None = None,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
-        self.policy = policy
+        """`policy` is the `[fetch]` section of the settings; `max_bytes` caps a
+        decoded body (`[ingest] max_bytes`, the same cap as for files)."""
+        self.policy = policy = policy or FetchSettings()
+        self.max_bytes = IngestSettings().max_bytes if max_bytes is None else max_bytes
         self._allowed = tuple(
             ipaddress.ip_network(network, strict=False) for network in policy.allowed_networks
         )
@@ -233,9 +203,7 @@ class Fetcher:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def get(
-        self, url: str, *, etag: str | None = None, last_modified: str | None = None
-    ) -> FetchedPage:
+    def get(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> FetchedPage:
         """GET `url`; raise FetchError. With `etag`/`last_modified` the request is
         conditional and an unchanged page comes back with `not_modified=True`."""
         started = time.monotonic()
@@ -248,7 +216,7 @@ class Fetcher:
         attempt = 0
         while True:
             try:
-                page = self._fetch(url, headers, policy.max_bytes, robots=policy.respect_robots)
+                page = self._fetch(url, headers, self.max_bytes, robots=policy.respect_robots)
             except FetchError as exc:
                 if not exc.transient or attempt >= policy.retries:
                     raise
@@ -270,9 +238,7 @@ class Fetcher:
 
     # One attempt: every redirect hop, within one time budget.
 
-    def _fetch(
-        self, url: str, headers: dict[str, str], max_bytes: int, *, robots: bool
-    ) -> FetchedPage:
+    def _fetch(self, url: str, headers: dict[str, str], max_bytes: int, *, robots: bool) -> FetchedPage:
         budget = _Budget(self.policy.total_timeout)
         current = _parse_url(url)
         seen = {str(current)}
@@ -286,9 +252,7 @@ class Fetcher:
                 return outcome
             target = _redirect_target(current, outcome, url)
             if str(target) in seen:
-                raise FetchError(
-                    FetchFailure.REDIRECT_LOOP, f"redirect loop at {target} from {url}", url=url
-                )
+                raise FetchError(FetchFailure.REDIRECT_LOOP, f"redirect loop at {target} from {url}", url=url)
             redirects += 1
             if redirects > self.policy.max_redirects:
                 raise FetchError(
@@ -328,9 +292,7 @@ class Fetcher:
             final_url=str(current),
             status=status,
             content=content,
-            content_type=content_type.split(";", 1)[0].strip().lower() or None
-            if content_type
-            else None,
+            content_type=content_type.split(";", 1)[0].strip().lower() or None if content_type else None,
             charset=response.charset_encoding,
             etag=response.headers.get("etag"),
             last_modified=response.headers.get("last-modified"),
@@ -338,26 +300,20 @@ class Fetcher:
             elapsed=0.0,
         )
 
-    def _send(
-        self, url: str, current: httpx.URL, headers: dict[str, str], deadline: float
-    ) -> httpx.Response:
+    def _send(self, url: str, current: httpx.URL, headers: dict[str, str], deadline: float) -> httpx.Response:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise FetchError(FetchFailure.TIMEOUT, f"deadline passed before {current}", url=url)
         p = self.policy
         read = min(p.read_timeout, remaining)
-        timeout = httpx.Timeout(
-            connect=min(p.connect_timeout, remaining), read=read, write=read, pool=read
-        )
+        timeout = httpx.Timeout(connect=min(p.connect_timeout, remaining), read=read, write=read, pool=read)
         try:
             request = self._client.build_request("GET", current, headers=headers, timeout=timeout)
             return self._client.send(request, stream=True)
         except httpx.TimeoutException as exc:
             raise FetchError(FetchFailure.TIMEOUT, _describe(exc, current), url=url) from exc
         except httpx.UnsupportedProtocol as exc:
-            raise FetchError(
-                FetchFailure.UNSUPPORTED_SCHEME, _describe(exc, current), url=url
-            ) from exc
+            raise FetchError(FetchFailure.UNSUPPORTED_SCHEME, _describe(exc, current), url=url) from exc
         except httpx.InvalidURL as exc:
             raise FetchError(FetchFailure.INVALID_URL, _describe(exc, current), url=url) from exc
         except httpx.TransportError as exc:
@@ -366,7 +322,7 @@ class Fetcher:
     # Reach: which addresses we connect to.
 
     def _guard(self, target: httpx.URL, url: str) -> None:
-        if self.policy.allow_private:
+        if self.policy.allow_private_networks:
             return
         host = target.raw_host.decode("ascii")
         port = target.port or (443 if target.scheme == "https" else 80)
@@ -375,9 +331,7 @@ class Fetcher:
         except UnicodeError as exc:
             raise FetchError(FetchFailure.INVALID_URL, f"bad host name in {url}", url=url) from exc
         except OSError as exc:
-            raise FetchError(
-                FetchFailure.CONNECTION, f"cannot resolve {host}: {exc}", url=url
-            ) from exc
+            raise FetchError(FetchFailure.CONNECTION, f"cannot resolve {host}: {exc}", url=url) from exc
         for info in infos:
             address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
             if _forbidden(address) and not any(address in net for net in self._allowed):
@@ -398,9 +352,7 @@ class Fetcher:
                 self._robots[origin] = self._load_robots(origin + "robots.txt")
             rules = self._robots[origin]
         if rules is not None and not rules.can_fetch(self.policy.user_agent, str(target)):
-            raise FetchError(
-                FetchFailure.ROBOTS, f"robots.txt of {origin} disallows {target}", url=url
-            )
+            raise FetchError(FetchFailure.ROBOTS, f"robots.txt of {origin} disallows {target}", url=url)
 
     def _load_robots(self, robots_url: str) -> RobotFileParser | None:
         """Rules, or None for "allow everything" (see the module docstring for why)."""
@@ -463,9 +415,7 @@ def _redirect_target(current: httpx.URL, location: str, url: str) -> httpx.URL:
             url=url,
         )
     if not target.host:
-        raise FetchError(
-            FetchFailure.INVALID_URL, f"{current} redirects to {location[:100]!r}", url=url
-        )
+        raise FetchError(FetchFailure.INVALID_URL, f"{current} redirects to {location[:100]!r}", url=url)
     return target.copy_with(fragment=None)
 
 
@@ -588,9 +538,7 @@ def _read_body(response: httpx.Response, url: str, deadline: float, max_bytes: i
                     raise _too_large(url, "exceeds the cap while streaming")
                 body += piece
     except httpx.TimeoutException as exc:
-        raise FetchError(
-            FetchFailure.TIMEOUT, _describe(exc, response.request.url), url=url
-        ) from exc
+        raise FetchError(FetchFailure.TIMEOUT, _describe(exc, response.request.url), url=url) from exc
     except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
         raise FetchError(
             FetchFailure.TRUNCATED,
@@ -600,9 +548,7 @@ def _read_body(response: httpx.Response, url: str, deadline: float, max_bytes: i
             url=url,
         ) from exc
     except httpx.TransportError as exc:
-        raise FetchError(
-            FetchFailure.CONNECTION, _describe(exc, response.request.url), url=url
-        ) from exc
+        raise FetchError(FetchFailure.CONNECTION, _describe(exc, response.request.url), url=url) from exc
     except zlib.error as exc:
         raise FetchError(
             FetchFailure.HTTP_ERROR,

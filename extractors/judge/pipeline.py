@@ -16,8 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from extractors import boilerplate, dates, dedup, files, html, language, topic, urls
-from extractors.records import (
+from extractors.core import urls
+from extractors.core.records import (
     Candidate,
     Document,
     Extraction,
@@ -26,7 +26,11 @@ from extractors.records import (
     Rejected,
     RejectReason,
 )
-from extractors.settings import Settings
+from extractors.core.settings import Settings
+from extractors.dedup import fingerprint
+from extractors.judge import topic
+from extractors.sources import files
+from extractors.text import boilerplate, dates, html, language
 
 MAX_TITLE_CHARS = 1000
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufeff]")
@@ -56,7 +60,7 @@ def extract(doc: Document, settings: Settings, timer: StageTimer | None = None) 
     title, date_meta, sitename, text = doc.title, None, None, doc.content
     page_url = doc.url
     if doc.kind == "html":
-        page = html.extract(doc.content, url=doc.url, mode=settings.extraction)
+        page = html.extract(doc.content, url=doc.url, mode=settings.ingest.extraction)
         text = page.text if page else ""
         if page:
             title = title or page.title
@@ -66,9 +70,9 @@ def extract(doc: Document, settings: Settings, timer: StageTimer | None = None) 
     known_title = title or doc.title_hint
     cleaned = boilerplate.clean(safe_text(text), title=safe_text(known_title) if known_title else None)
     t = timer.lap("clean", t)
-    lang, prob = language.detect(cleaned.body, settings.language_prefix_chars)
+    lang, prob = language.detect(cleaned.body, settings.ingest.language_prefix_chars)
     t = timer.lap("language", t)
-    profile = topic.load_profile(settings.topic_profile)
+    profile = topic.load_profile(settings.topic.profile)
     score = topic.score(f"{cleaned.title or ''}\n{cleaned.body}", profile)
     timer.lap("topic", t)
     url = page_url or doc.location
@@ -107,11 +111,11 @@ def verdict(ex: Extraction, settings: Settings, feed_url: str | None = None) -> 
     """Why an extraction is not kept, or None when it is."""
     if not ex.body.strip():
         return Rejected(ex.location, RejectReason.EMPTY, "no text left after extraction", feed_url)
-    if ex.language != settings.language:
+    if ex.language != settings.ingest.language:
         detail = f"{ex.language} (p={ex.language_probability})"
         return Rejected(ex.location, RejectReason.LANGUAGE, detail, feed_url)
     if not ex.on_topic:
-        profile = topic.load_profile(settings.topic_profile)
+        profile = topic.load_profile(settings.topic.profile)
         missing = "" if ex.topic_terms else " (no topic term)"
         detail = f"score {ex.topic_score} < {profile.threshold}{missing}"
         return Rejected(ex.location, RejectReason.OFF_TOPIC, detail, feed_url)
@@ -126,7 +130,7 @@ def judge(doc: Document, settings: Settings, timer: StageTimer | None = None) ->
     if rejected is not None:
         return rejected
     t = time.perf_counter()
-    fp = dedup.fingerprint(ex.body)
+    fp = fingerprint.fingerprint(ex.body)
     timer.lap("fingerprint", t)
     return Candidate(ex, fp.content_hash, fp.minhash, doc.feed_url)
 
@@ -162,9 +166,7 @@ def _safe_judge(doc: Document, settings: Settings, timer: StageTimer) -> Outcome
         return judge(doc, settings, timer)
     except Exception as exc:  # noqa: BLE001 - one bad input must not end the run
         detail = f"{type(exc).__name__}: {exc}"[:500]
-        return Rejected(
-            doc.location, RejectReason.UNREADABLE, f"processing failed: {detail}", doc.feed_url
-        )
+        return Rejected(doc.location, RejectReason.UNREADABLE, f"processing failed: {detail}", doc.feed_url)
 
 
 def describe(item: Document | Rejected, settings: Settings) -> dict[str, Any]:

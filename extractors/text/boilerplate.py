@@ -35,10 +35,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from extractors.errors import TerminalError
-from extractors.textnorm import words
+from extractors.core.errors import TerminalError
+from extractors.core.textnorm import words
 
-RULES_PATH = Path(__file__).parent / "data" / "boilerplate.toml"
+RULES_PATH = Path(__file__).parent.parent / "data" / "boilerplate.toml"
 _LETTER = re.compile(r"[^\W\d_]")
 
 
@@ -126,9 +126,7 @@ def _build(data: dict[str, Any]) -> Rules:
         open_end=_re(data["sentence"]["open"]),
         read_also=_re(rf"{data['read_also']['lead']}(?:{_alt(data['read_also']['markers'])})"),
         bare_rest=_re(data["read_also"]["bare_rest"]),
-        share=_re(
-            _alt([share_bar, *(p.replace("{networks}", networks) for p in share["patterns"])])
-        ),
+        share=_re(_alt([share_bar, *(p.replace("{networks}", networks) for p in share["patterns"])])),
         comment_header=_re(_alt(data["comments"]["headers"])),
         comment=_re(_alt(data["comments"]["headers"] + data["comments"]["patterns"])),
         advertising=_re(_alt(data["advertising"]["patterns"])),
@@ -175,9 +173,7 @@ def _is_sentence(line: str, rules: Rules) -> bool:
 
 def _is_title_like(line: str, max_chars: int, rules: Rules) -> bool:
     """Short, and ends neither a sentence nor an introduction ("Tout en soulignant :")."""
-    return (
-        len(line) <= max_chars and not _is_sentence(line, rules) and not rules.open_end.search(line)
-    )
+    return len(line) <= max_chars and not _is_sentence(line, rules) and not rules.open_end.search(line)
 
 
 def _is_read_also(line: str, rules: Rules) -> bool:
@@ -281,9 +277,7 @@ def _split_date_prefix(texts: list[str], rules: Rules) -> tuple[list[str], re.Ma
     return ([rest] if rest else []) + texts[1:], match
 
 
-def _dates(
-    texts: list[str], marks: list[str | None], rules: Rules
-) -> tuple[str | None, str | None]:
+def _dates(texts: list[str], marks: list[str | None], rules: Rules) -> tuple[str | None, str | None]:
     """(published, updated): the first of each found on the date lines."""
     published = updated = None
     for text, mark in zip(texts, marks, strict=True):
@@ -329,9 +323,7 @@ def _is_repeat(line: str, key: str, rules: Rules) -> bool:
     return len(parts) > 1 and _key(parts[0]) == key
 
 
-def _drop_repeats(
-    texts: list[str], marks: list[str | None], order: list[int], key: str, rules: Rules
-) -> int:
+def _drop_repeats(texts: list[str], marks: list[str | None], order: list[int], key: str, rules: Rules) -> int:
     """Mark the leading lines of `order` that repeat the title `key`; return how many."""
     count = 0
     for i in order:
@@ -485,9 +477,7 @@ def _credit_kind(credit: str, rules: Rules) -> str | None:
     return "photo" if rules.credit_line.search(credit) else None
 
 
-def _trailing_credits(
-    texts: list[str], marks: list[str | None], rules: Rules
-) -> list[tuple[int, str, str]]:
+def _trailing_credits(texts: list[str], marks: list[str | None], rules: Rules) -> list[tuple[int, str, str]]:
     """Drop captions that end in a credit; cut agency credits off article sentences.
 
     A line ending in a photographer's credit ("… en Ukraine. (Roman Chop/Associated
@@ -516,9 +506,7 @@ def _trailing_credits(
 def clean(text: str, *, title: str | None = None) -> Cleaned:
     """Article text without its surroundings, and the metadata found in them."""
     rules = load_rules()
-    texts, prefix = _split_date_prefix(
-        [line.strip() for line in text.splitlines() if line.strip()], rules
-    )
+    texts, prefix = _split_date_prefix([line.strip() for line in text.splitlines() if line.strip()], rules)
     marks: list[str | None] = [_line_rule(t, rules) for t in texts]
     published, updated = _dates(texts, marks, rules)
     source = _source(texts, marks, rules)

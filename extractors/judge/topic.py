@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from extractors.errors import ConfigError
-from extractors.textnorm import words
+from extractors.core.errors import ConfigError
+from extractors.core.textnorm import words
 
-DEFAULT_PROFILE = Path(__file__).parent / "data" / "topic.toml"
+DEFAULT_PROFILE = Path(__file__).parent.parent / "data" / "topic.toml"
 
 
 class ProfileError(ConfigError, ValueError):

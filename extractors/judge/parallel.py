@@ -44,10 +44,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from extractors.errors import TransientError
-from extractors.pipeline import ChunkResult, process_items
-from extractors.records import Document, InputRef, Rejected, RejectReason
-from extractors.settings import Settings
+from extractors.core.errors import TransientError
+from extractors.core.records import Document, InputRef, Rejected, RejectReason
+from extractors.core.settings import Settings
+from extractors.judge.pipeline import ChunkResult, process_items
 
 Item = InputRef | Document
 Work = Callable[[list[Item], Settings], ChunkResult]
@@ -68,7 +68,7 @@ def _warm(topic_profile: str | None, slots: Any) -> None:
     import trafilatura  # noqa: F401
     from langdetect.detector_factory import init_factory
 
-    from extractors import dedup, topic  # noqa: F401
+    from extractors.judge import topic  # noqa: F401
 
     init_factory()
     topic.load_profile(Path(topic_profile) if topic_profile else None)
@@ -193,7 +193,7 @@ class WorkerPool:
             if self._closed:
                 raise PoolClosed("the worker pool is closed")
             task = next(self._tasks)
-            self._budgets[task] = settings.max_seconds_per_input
+            self._budgets[task] = settings.ingest.max_seconds_per_input
             return task, gen.executor.submit(_judge, self._work, task, item, settings)
 
     def run(self, items: Sequence[Item], settings: Settings) -> ChunkResult:
@@ -270,7 +270,7 @@ def _feed_url(item: Item) -> str | None:
 
 
 def _timed_out(item: Item, settings: Settings) -> Rejected:
-    detail = f"judging it took more than {settings.max_seconds_per_input:g} s; its worker was replaced"
+    detail = f"judging it took more than {settings.ingest.max_seconds_per_input:g} s; its worker was replaced"
     return Rejected(item.location, RejectReason.TIMEOUT, detail, _feed_url(item))
 
 

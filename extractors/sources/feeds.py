@@ -45,8 +45,8 @@ from feedparser.encodings import convert_to_utf8
 from feedparser.exceptions import CharacterEncodingOverride, NonXMLContentType
 from lxml import etree
 
-from extractors.errors import TerminalError
-from extractors.urls import canonical, key
+from extractors.core.errors import TerminalError
+from extractors.core.urls import canonical, key
 
 TITLE_MAX = 1000
 SUMMARY_MAX = 10_000
@@ -86,7 +86,7 @@ class NotAFeed(TerminalError, ValueError):
 
 @dataclass(frozen=True, slots=True)
 class FeedEntry:
-    url: str  # canonical (extractors.urls.canonical)
+    url: str  # canonical (extractors.core.urls.canonical)
     guid: str | None
     title: str | None
     published: str | None  # the feed's own date string, or ISO 8601 (UTC) when only parsed
@@ -370,9 +370,7 @@ def _declaration_end(text: str, i: int) -> int:
 
 def _entry_link(raw, base: str, guid: str | None) -> str | None:
     candidates = [raw.get("link")]
-    candidates += [
-        link.get("href") for link in raw.get("links", ()) if link.get("rel") == "alternate"
-    ]
+    candidates += [link.get("href") for link in raw.get("links", ()) if link.get("rel") == "alternate"]
     if guid and raw.get("guidislink", True):
         candidates.append(guid)
     for candidate in candidates:

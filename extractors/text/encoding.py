@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from charset_normalizer import from_bytes
 
-from extractors.errors import TerminalError
+from extractors.core.errors import TerminalError
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),

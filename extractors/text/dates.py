@@ -23,8 +23,8 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from zoneinfo import ZoneInfo
 
-from extractors.records import DatePrecision, PublicationDate
-from extractors.textnorm import fold
+from extractors.core.records import DatePrecision, PublicationDate
+from extractors.core.textnorm import fold
 
 PARIS = ZoneInfo("Europe/Paris")
 _EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)

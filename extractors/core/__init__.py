@@ -1,0 +1,1 @@
+"""Settings, records, errors and URL identity: what every other part shares."""

@@ -1,0 +1,1 @@
+"""How duplicates are found: fingerprints, and the decision against what is stored."""

@@ -1,0 +1,1 @@
+"""How an input is judged: the pipeline, the topic filter, the worker pool."""
