@@ -33,7 +33,7 @@ from extractors.core.settings import Feed, Settings, SettingsError, load
 from extractors.judge.parallel import WorkerPool
 from extractors.judge.pipeline import describe, describe_items
 from extractors.judge.topic import load_profile
-from extractors.sources import files
+from extractors.sources import files, registry
 from flows.prefect_server import TemporaryServer, startup_timeout
 from flows.summary import RunTally, run_summary
 from storage.locks import RunLock, RunLockTimeout
@@ -100,6 +100,8 @@ def _settings(config: Path | None, db: Path | None, **overrides: Any) -> Setting
     (`overrides`: keys as written in the file, "ingest.workers")."""
     try:
         settings = load(config).replace({"storage.db": db, **overrides}, "command line")
+        if settings.feeds:
+            registry.check(settings.feeds, str(config))
         load_profile(settings.topic.profile)  # fail now, not in a worker
         return settings
     except (ConfigError, SettingsError) as exc:
@@ -128,6 +130,14 @@ def ingest(
     sitemap: Annotated[
         list[str] | None, typer.Option("--sitemap", help="(News) sitemap URL (repeatable).")
     ] = None,
+    source: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--source",
+            metavar="KIND=URL",
+            help="A source of any registered kind, e.g. jsonfeed=https://example.fr/feed.json (repeatable).",
+        ),
+    ] = None,
     db: DbOption = None,
     config: ConfigOption = None,
     workers: Annotated[
@@ -141,7 +151,8 @@ def ingest(
     Ctrl-C stops it within seconds: what was written stays, the next run takes the rest."""
     stored = [0]
     try:
-        _ingest(paths or [], feed or [], url or [], sitemap or [], db, config, workers, topic, stored)
+        named = [f"feed={u}" for u in feed or []] + [f"sitemap={u}" for u in sitemap or []] + (source or [])
+        _ingest(paths or [], named, url or [], db, config, workers, topic, stored)
     except KeyboardInterrupt as exc:
         traceback.clear_frames(exc.__traceback__)  # no DuckDB handle kept alive till exit
         err.print(
@@ -153,18 +164,20 @@ def ingest(
 
 def _ingest(
     paths: list[Path],
-    feed: list[str],
+    named: list[str],
     url: list[str],
-    sitemap: list[str],
     db: Path | None,
     config: Path | None,
     workers: int | None,
     topic: Path | None,
     stored: list[int],
 ) -> None:
+    """`named`: the sources named on the command line, as `KIND=URL`."""
     settings = _settings(config, db, **{"ingest.workers": workers, "topic.profile": topic})
-    sources = [Feed(name=u, url=u) for u in feed]
-    sources += [Feed(name=u, url=u, kind="sitemap") for u in sitemap]
+    try:
+        sources = [registry.parse_option(value) for value in named]
+    except SettingsError as exc:
+        raise fail(exc, EXIT_USAGE) from exc
     if not (paths or sources or url):
         sources = list(settings.feeds)
     if not (paths or sources or url):

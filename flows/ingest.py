@@ -42,7 +42,7 @@ from prefect.utilities.annotations import quote
 
 from extractors.core import urls
 from extractors.core.errors import is_transient
-from extractors.core.records import Document, FeedPoll, InputRef, Outcome, RunStatus
+from extractors.core.records import Document, Entry, FeedPoll, InputRef, Outcome, RunStatus
 from extractors.core.settings import Feed, Settings
 from extractors.core.urls import canonical
 from extractors.judge.parallel import PoolClosed, WorkerPool
@@ -81,32 +81,32 @@ def discover_inputs(paths: list[str], settings: Settings) -> list[InputRef]:
 
 
 @task(name="skip-settled", retries=2, retry_delay_seconds=2, cache_policy=NONE)
-def pending_inputs(store: Store, locations: list[str]) -> set[str]:
+def unsettled(store: Store, locations: list[str]) -> set[str]:
     """The locations, among these, that still need an outcome."""
     return set(locations) - store.settled(locations)
 
 
-@task(name="poll-sources", cache_policy=NONE)
-def poll_sources(fetcher: Fetcher, sources: list[Feed], settings: Settings, store: Store) -> list[web.Polled]:
-    """Poll every feed and sitemap in threads; a nested sitemap index is followed one level."""
-    states = store.feed_states([f.url for f in sources])
+@task(name="poll-feeds", cache_policy=NONE)
+def poll_feeds(fetcher: Fetcher, feeds: list[Feed], settings: Settings, store: Store) -> list[web.Polled]:
+    """Poll every feed (any kind: RSS/Atom, sitemap, JSON Feed...) in threads; the
+    sources a document names (a sitemap index's sitemaps) are polled once more."""
+    states = store.feed_states([f.url for f in feeds])
     hard_cap = max(settings.fetch.max_entries_per_feed * 100, 50_000)
 
     def one(feed: Feed) -> web.Polled:
-        return web.poll(fetcher, feed.url, feed.name, states.get(feed.url), kind=feed.kind,
-                        max_entries=hard_cap)  # fmt: skip
+        return web.poll(fetcher, feed, states.get(feed.url), max_entries=hard_cap)
 
     with ThreadPoolExecutor(max_workers=settings.fetch.threads) as pool:
-        polled = list(pool.map(one, sources))
+        polled = list(pool.map(one, feeds))
         nested = [
-            Feed(name=p.poll.name or url, url=url, kind="sitemap") for p in polled for url in p.sitemaps[:50]
+            Feed(name=p.poll.name or url, url=url, kind=p.poll.kind) for p in polled for url in p.nested[:50]
         ]
         polled += list(pool.map(one, nested))
     return polled
 
 
 @task(name="fetch-pages", cache_policy=NONE)
-def fetch_pages(fetcher: Fetcher, entries: list[web.WebEntry], threads: int) -> list[Any]:
+def fetch_pages(fetcher: Fetcher, entries: list[Entry], threads: int) -> list[Any]:
     with ThreadPoolExecutor(max_workers=threads) as pool:
         return list(pool.map(lambda e: web.fetch_page(fetcher, e), entries))
 
@@ -265,19 +265,19 @@ def _collect(submitted: Submitted) -> list[ChunkResult]:
 
 def _web_entries(
     polled: list[web.Polled], urls_: list[str], settings: Settings, store: Store, logger: Any
-) -> tuple[list[web.WebEntry], list[FeedPoll]]:
+) -> tuple[list[Entry], list[FeedPoll]]:
     """New entries to fetch (capped per feed; the rest wait for the next poll),
     and each feed's poll record with its count of new entries. Pages whose
     last fetch failed transiently are tried again, whatever their feed does,
     up to `max_fetch_attempts`."""
     retry = store.retryable_pages(settings.fetch.max_attempts)
-    direct = [web.WebEntry(url=canonical(u)) for u in urls_]
-    direct += [web.WebEntry(url=u, feed_url=f) for u, f in retry]
+    direct = [Entry(url=canonical(u)) for u in urls_]
+    direct += [Entry(url=u, feed_url=f) for u, f in retry]
     candidates = direct + [e for p in polled for e in p.entries]
-    todo = _here(pending_inputs, store, [e.url for e in candidates]) if candidates else set()
+    todo = _here(unsettled, store, [e.url for e in candidates]) if candidates else set()
     seen: set[str] = set()
 
-    def new(items: list[web.WebEntry]) -> list[web.WebEntry]:
+    def new(items: list[Entry]) -> list[Entry]:
         """The items still to fetch, each URL once across the run's inputs."""
         taken = []
         for e in items:
@@ -368,7 +368,7 @@ def _ingest_locked(
             with Fetcher(
                 replace(settings.fetch, respect_robots=False), settings.ingest.max_bytes
             ) as feed_fetcher:
-                polled = _here(poll_sources, feed_fetcher, feeds, settings, store)
+                polled = _here(poll_feeds, feed_fetcher, feeds, settings, store)
         entries, polls = _web_entries(polled, urls_, settings, store, logger)
         _here(record_polls, store, settings, polls)
         tally.feeds = polls
@@ -376,7 +376,7 @@ def _ingest_locked(
         logger.info("Run %s: %d files, %d feeds/sitemaps, %d new pages",
                     run_id, len(refs), len(polls), len(entries))  # fmt: skip
         try:
-            todo = _here(pending_inputs, store, [r.location for r in refs]) if refs else set()
+            todo = _here(unsettled, store, [r.location for r in refs]) if refs else set()
             pending = [r for r in refs if r.location in todo]
             skipped = len(refs) - len(pending)
             tally.inputs += skipped

@@ -63,7 +63,9 @@ def test_dockerfile_installs_the_pinned_tree_and_runs_the_service() -> None:
     cmd = re.search(r"^CMD (\[.*\])$", text, re.M)
     assert cmd is not None
     argv = yaml.safe_load(cmd.group(1))
+    # Exec form runs no shell: a word that would need one ($VAR, spaces, quotes) is
+    # passed to veille as written.
+    assert all(isinstance(word, str) and shlex.quote(word) == word for word in argv), argv
     assert _veille_command(argv).name == "serve"
     compose = yaml.safe_load((REPO / "docker-compose.yml").read_text())
     assert argv == compose["services"]["veille"]["command"]
-    assert shlex.join(argv)

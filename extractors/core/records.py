@@ -62,6 +62,20 @@ class InputRef:
     path: str | None = None  # local path, for files
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Entry:
+    """A page that a polled source (a feed, a sitemap...) points to, as the
+    source describes it: one type from the poll to the page's `Document`."""
+
+    url: str  # canonical (extractors.core.urls.canonical)
+    guid: str | None = None
+    title: str | None = None  # becomes the document's `title_hint`
+    published: str | None = None  # the source's own date string, or ISO 8601 (UTC) when only parsed
+    summary: str | None = None
+    feed_url: str | None = None  # the polled source it came from (None: named by the user)
+    feed_title: str | None = None  # that source's title, a fallback publisher name
+
+
 @dataclass(frozen=True, slots=True)
 class Document:
     """An input once read and decoded, before extraction."""

@@ -43,7 +43,11 @@ def key(url: str) -> str:
 
 
 def domain(url: str | None) -> str | None:
-    """Registrable-looking host of an http(s) URL, without "www."; None otherwise."""
+    """Host of an http(s) URL, lower-case, without "www."; None otherwise.
+
+    Not courlan.extract_domain, which gives the registrable domain: it would
+    store "blog.lemonde.fr" and "news.bbc.co.uk" as "lemonde.fr" and "bbc.co.uk",
+    and None for an IP address or "localhost"."""
     if not url:
         return None
     parts = urlsplit(url)

@@ -9,7 +9,6 @@ Deduplication needs the stored articles and happens in the single writer
 
 from __future__ import annotations
 
-import re
 import time
 from collections import Counter
 from collections.abc import Iterable
@@ -27,19 +26,19 @@ from extractors.core.records import (
     RejectReason,
 )
 from extractors.core.settings import Settings
+from extractors.core.textnorm import strip_control
 from extractors.dedup import fingerprint
 from extractors.judge import topic
 from extractors.sources import files
 from extractors.text import boilerplate, dates, html, language
 
 MAX_TITLE_CHARS = 1000
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufeff]")
 
 
 def safe_text(text: str) -> str:
     """Text without NUL and other control characters (newlines and tabs kept):
     they break terminals, CSV exports and some DuckDB clients."""
-    return _CONTROL.sub("", text)
+    return strip_control(text)
 
 
 @dataclass

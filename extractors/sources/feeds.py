@@ -1,4 +1,4 @@
-"""RSS/Atom feeds and news sitemaps, from bytes to `FeedEntry` records.
+"""RSS/Atom feeds and news sitemaps, from bytes to `Entry` records.
 
 Feeds are hostile input. feedparser is handed bytes wrapped in a stream, never
 a string: given a string (or even bytes) it may treat the value as a URL to
@@ -30,11 +30,9 @@ links, text fields without NUL or control bytes and with a length cap.
 
 from __future__ import annotations
 
-import codecs
 import io
 import re
 import xml.sax
-import zlib
 from calendar import timegm
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -46,7 +44,11 @@ from feedparser.exceptions import CharacterEncodingOverride, NonXMLContentType
 from lxml import etree
 
 from extractors.core.errors import TerminalError
+from extractors.core.records import Entry
+from extractors.core.textnorm import strip_control
 from extractors.core.urls import canonical, key
+from extractors.sources.inflate import CorruptStream, TooLarge, inflate
+from extractors.text.encoding import WIDE_BOMS
 
 TITLE_MAX = 1000
 SUMMARY_MAX = 10_000
@@ -54,7 +56,6 @@ GUID_MAX = 2000
 URL_MAX = 4096
 SITEMAP_MAX_BYTES = 50_000_000  # the sitemap protocol's own limit, uncompressed
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _WHITESPACE = re.compile(r"\s+")
 _XML_DECL_ENCODING = re.compile(rb"""^(<\?xml[^>]*?encoding\s*=\s*)(["'])[^"']*\2""")
 _XML_DECLARATION = re.compile(r"^<\?xml[^>]*>")
@@ -69,10 +70,7 @@ _FIRST_TAG = re.compile(r"<([A-Za-z_][A-Za-z0-9_.:-]{0,49})[\s/>]")
 _PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.:-]{0,49}")
 _PLAIN_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:+/-]{0,79}")
 _WIDE = (  # byte order marks and the first bytes of "<?" in encodings that are not ASCII-based
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
+    *WIDE_BOMS,
     (b"<\x00\x00\x00", "utf-32-le"),
     (b"\x00\x00\x00<", "utf-32-be"),
     (b"<\x00?\x00", "utf-16-le"),
@@ -85,18 +83,9 @@ class NotAFeed(TerminalError, ValueError):
 
 
 @dataclass(frozen=True, slots=True)
-class FeedEntry:
-    url: str  # canonical (extractors.core.urls.canonical)
-    guid: str | None
-    title: str | None
-    published: str | None  # the feed's own date string, or ISO 8601 (UTC) when only parsed
-    summary: str | None
-
-
-@dataclass(frozen=True, slots=True)
 class ParsedFeed:
     title: str | None
-    entries: tuple[FeedEntry, ...]
+    entries: tuple[Entry, ...]
     bozo: str | None  # why the feed is malformed, when it was still usable
     total_entries: int  # entries in the document, before dropping and capping
     # Of the entries examined (all of them unless the cap was reached first):
@@ -158,14 +147,14 @@ def parse_feed(
         )
     if result.get("bozo"):
         warnings.insert(0, _problem(result.get("bozo_exception"), declared))
-    entries: list[FeedEntry] = []
+    entries: list[Entry] = []
     seen_keys: set[str] = set()
     seen_guids: set[str] = set()
     dropped = duplicates = 0
     for raw in result.entries:
         if len(entries) == max_entries:
             break  # entries past the cap are counted in total_entries, not examined
-        guid = _text(raw.get("id"), GUID_MAX)
+        guid = plain_text(raw.get("id"), GUID_MAX)
         link = _entry_link(raw, url, guid)
         if link is None:
             dropped += 1
@@ -177,16 +166,16 @@ def parse_feed(
         if guid is not None:
             seen_guids.add(guid)
         entries.append(
-            FeedEntry(
+            Entry(
                 url=link,
                 guid=guid,
-                title=_text(raw.get("title"), TITLE_MAX),
+                title=plain_text(raw.get("title"), TITLE_MAX),
                 published=_published(raw),
-                summary=_text(raw.get("summary"), SUMMARY_MAX),
+                summary=plain_text(raw.get("summary"), SUMMARY_MAX),
             )
         )
     return ParsedFeed(
-        title=_text(result.feed.get("title"), TITLE_MAX),
+        title=plain_text(result.feed.get("title"), TITLE_MAX),
         entries=tuple(entries),
         bozo="; ".join(warnings) or None,
         total_entries=len(result.entries),
@@ -197,7 +186,7 @@ def parse_feed(
 
 def parse_sitemap(
     data: bytes, url: str, *, max_entries: int = 5000, max_bytes: int = SITEMAP_MAX_BYTES
-) -> tuple[list[FeedEntry], list[str]]:
+) -> tuple[list[Entry], list[str]]:
     """Article entries of a (news) sitemap, and the sitemap URLs of a sitemap index.
 
     `published` is news:publication_date (a plain <lastmod> is when the page
@@ -217,7 +206,7 @@ def parse_sitemap(
         "remove_comments": True,
         "remove_pis": True,
     }
-    entries: list[FeedEntry] = []
+    entries: list[Entry] = []
     nested: list[str] = []
     seen: set[str] = set()
     root_name = None
@@ -233,12 +222,12 @@ def parse_sitemap(
                 continue
             if event != "end" or name not in ("url", "sitemap"):
                 continue
-            loc = _absolute(_child_text(element, "loc"), url)
+            loc = absolute_url(_child_text(element, "loc"), url)
             news = element.find("{*}news")
             title = published = None
             if news is not None:
-                title = _text(_child_text(news, "title"), TITLE_MAX)
-                published = _text(_child_text(news, "publication_date"), 200)
+                title = plain_text(_child_text(news, "title"), TITLE_MAX)
+                published = plain_text(_child_text(news, "publication_date"), 200)
             _forget(element)
             if loc is None or key(loc) in seen:
                 continue
@@ -249,7 +238,7 @@ def parse_sitemap(
             elif name == "url" and root_name == "urlset":
                 if len(entries) >= max_entries:
                     break
-                entries.append(FeedEntry(loc, None, title, published, None))
+                entries.append(Entry(url=loc, title=title, published=published))
     except etree.XMLSyntaxError as exc:
         if root_name is None:
             raise NotAFeed(f"{url}: expected a sitemap, got {_sitemap_what(data)}") from exc
@@ -374,20 +363,22 @@ def _entry_link(raw, base: str, guid: str | None) -> str | None:
     if guid and raw.get("guidislink", True):
         candidates.append(guid)
     for candidate in candidates:
-        link = _absolute(candidate, base)
+        link = absolute_url(candidate, base)
         if link is not None:
             return link
     return None
 
 
-def _absolute(value: object, base: str) -> str | None:
+def absolute_url(value: object, base: str) -> str | None:
     """The canonical http(s) URL `value` names relative to `base`, or None."""
     if not isinstance(value, str):
         return None
-    value = _WHITESPACE.sub("%20", _CONTROL.sub("", value).strip())
+    value = _WHITESPACE.sub("%20", strip_control(value).strip())
     if not value or len(value) > URL_MAX:
         return None
     try:
+        # Not courlan.fix_relative_urls: it turns "//host/x" into http://host/x even
+        # from an https base (urljoin keeps https) and returns "{...}" unjoined.
         absolute = urljoin(base, value)
         if urlsplit(absolute).scheme not in ("http", "https"):
             return None
@@ -400,16 +391,16 @@ def _absolute(value: object, base: str) -> str | None:
     return link
 
 
-def _text(value: object, limit: int) -> str | None:
+def plain_text(value: object, limit: int) -> str | None:
     if not isinstance(value, str):
         return None
-    value = _CONTROL.sub("", value[: limit * 2]).strip()[:limit].strip()
+    value = strip_control(value[: limit * 2]).strip()[:limit].strip()
     return value or None
 
 
 def _published(raw) -> str | None:
     for name in ("published", "updated", "created"):
-        text = _text(raw.get(name), 200)
+        text = plain_text(raw.get(name), 200)
         if text:
             return text
     for name in ("published_parsed", "updated_parsed", "created_parsed"):
@@ -433,14 +424,12 @@ def _forget(element) -> None:
 
 
 def _gunzip(data: bytes, max_bytes: int, url: str) -> bytes:
-    inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
     try:
-        out = inflater.decompress(data, max_bytes + 1)
-    except zlib.error as exc:
+        return inflate(data, "gzip", max_bytes)
+    except CorruptStream as exc:
         raise NotAFeed(f"{url}: corrupt gzip sitemap ({exc})") from exc
-    if len(out) > max_bytes:
-        raise NotAFeed(f"{url}: gzipped sitemap inflates past {max_bytes} bytes")
-    return out
+    except TooLarge as exc:
+        raise NotAFeed(f"{url}: gzipped sitemap inflates past {max_bytes} bytes") from exc
 
 
 def _what_it_is(text: str, expected: str = "RSS, Atom or RDF") -> str:
@@ -489,4 +478,4 @@ def _problem(exc: object, content_type: str) -> str:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(_CONTROL.sub("", text).split())[:300]
+    return " ".join(strip_control(text).split())[:300]

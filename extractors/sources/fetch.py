@@ -44,7 +44,6 @@ import ipaddress
 import socket
 import threading
 import time
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -56,9 +55,9 @@ import httpx
 
 from extractors.core.errors import VeilleError
 from extractors.core.settings import FetchSettings, IngestSettings
+from extractors.sources.inflate import CorruptStream, Inflater
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
-_PIECE = 64 * 1024  # most decoded bytes produced from one zlib call
 _ROBOTS_MAX_BYTES = 500_000  # Google reads the first 500 KiB of a robots.txt
 _MESSAGE_MAX = 300
 
@@ -467,43 +466,6 @@ def _retry_after(value: str | None) -> float | None:
 # The body: streamed, decoded by us in bounded pieces, capped, on a deadline.
 
 
-class _Inflater:
-    """Undo gzip or deflate without ever producing more than `_PIECE` bytes at once."""
-
-    def __init__(self, encoding: str) -> None:
-        self._gzip = encoding in ("gzip", "x-gzip")
-        self._raw_fallback = not self._gzip  # "deflate" is zlib-wrapped or, often, raw
-        self._z = zlib.decompressobj(zlib.MAX_WBITS | 16 if self._gzip else zlib.MAX_WBITS)
-        self.seen_input = False
-
-    def feed(self, data: bytes) -> Iterator[bytes]:
-        self.seen_input = self.seen_input or bool(data)
-        while True:
-            if self._z.eof:
-                data = self._z.unused_data + data
-                if not (self._gzip and data[:2] == b"\x1f\x8b"):
-                    return  # trailing bytes after the stream are ignored, like browsers do
-                self._z = zlib.decompressobj(zlib.MAX_WBITS | 16)  # next gzip member
-            try:
-                out = self._z.decompress(data, _PIECE)
-            except zlib.error:
-                if not self._raw_fallback:
-                    raise
-                self._raw_fallback = False
-                self._z = zlib.decompressobj(-zlib.MAX_WBITS)
-                out = self._z.decompress(data, _PIECE)
-            self._raw_fallback = False
-            if out:
-                yield out
-            data = self._z.unconsumed_tail
-            if not data and len(out) < _PIECE and not (self._z.eof and self._z.unused_data):
-                return
-
-    @property
-    def complete(self) -> bool:
-        return self._z.eof or not self.seen_input
-
-
 def _read_body(response: httpx.Response, url: str, deadline: float, max_bytes: int) -> bytes:
     declared = _content_length(response)
     codings = [
@@ -518,7 +480,7 @@ def _read_body(response: httpx.Response, url: str, deadline: float, max_bytes: i
             url=url,
             status=response.status_code,
         )
-    inflater = _Inflater(codings[0]) if codings else None
+    inflater = Inflater(codings[0]) if codings else None
     if inflater is None and declared is not None and declared > max_bytes:
         raise _too_large(url, f"declares {declared} bytes")
     body = bytearray()
@@ -549,7 +511,7 @@ def _read_body(response: httpx.Response, url: str, deadline: float, max_bytes: i
         ) from exc
     except httpx.TransportError as exc:
         raise FetchError(FetchFailure.CONNECTION, _describe(exc, response.request.url), url=url) from exc
-    except zlib.error as exc:
+    except CorruptStream as exc:
         raise FetchError(
             FetchFailure.HTTP_ERROR,
             f"body of {response.request.url} is not valid {codings[0]}: {exc}",

@@ -1,4 +1,4 @@
-"""Web inputs: poll a feed or sitemap, fetch an article page.
+"""Web inputs: poll a source (a feed, a sitemap, any kind of the registry), fetch an article page.
 
 Plain functions over a `Fetcher`; the flow decides what to poll and fetch and
 runs these in threads. Every failure becomes a value: a `FeedPoll` with a
@@ -9,18 +9,21 @@ page never stops the others.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from extractors.core.records import (
     Document,
+    Entry,
     FeedPoll,
     FeedState,
     FeedStatus,
     Rejected,
     RejectReason,
 )
+from extractors.core.settings import Feed
 from extractors.core.urls import canonical
-from extractors.sources.feeds import FeedEntry, NotAFeed, parse_feed, parse_sitemap
+from extractors.sources import registry
+from extractors.sources.feeds import NotAFeed
 from extractors.sources.fetch import Fetcher, FetchError, FetchFailure
 from extractors.text.encoding import DecodeError, decode, html_meta_charset
 
@@ -28,21 +31,10 @@ HTML_TYPES = {"text/html", "application/xhtml+xml", None}
 
 
 @dataclass(frozen=True, slots=True)
-class WebEntry:
-    """A page to fetch, with what its feed said about it."""
-
-    url: str  # canonical
-    feed_url: str | None = None
-    feed_title: str | None = None
-    title: str | None = None
-    published: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class Polled:
     poll: FeedPoll
-    entries: list[WebEntry]
-    sitemaps: list[str]  # nested sitemaps of a sitemap index
+    entries: list[Entry]
+    nested: list[str]  # sources of the same kind to poll too (the sitemaps of a sitemap index)
 
 
 def _feed_status(exc: FetchError) -> FeedStatus:
@@ -66,16 +58,10 @@ def reject_reason(exc: FetchError) -> RejectReason:
     return RejectReason.HTTP_ERROR
 
 
-def poll(
-    fetcher: Fetcher,
-    url: str,
-    name: str | None,
-    state: FeedState | None,
-    *,
-    kind: str = "feed",
-    max_entries: int = 500,
-) -> Polled:
-    """Fetch a feed (conditionally) and parse it if it changed."""
+def poll(fetcher: Fetcher, source: Feed, state: FeedState | None, *, max_entries: int = 500) -> Polled:
+    """Fetch a polled source (conditionally) and read it, by its kind
+    (extractors.sources.registry), if it changed."""
+    url, name, kind = source.url, source.name, source.kind
     state = state or FeedState(url)
 
     def result(status: FeedStatus, **kw) -> Polled:
@@ -92,32 +78,21 @@ def poll(
     if digest == state.content_hash:
         return result(FeedStatus.UNCHANGED, http_status=page.status, content_hash=digest, **validators)
     try:
-        if kind == "sitemap":
-            entries, nested = parse_sitemap(page.content, page.final_url, max_entries=max_entries)
-            title, total, warning = None, len(entries), None
-        else:
-            parsed = parse_feed(
-                page.content, page.final_url, max_entries=max_entries,
-                content_type=page.content_type, charset=page.charset,
-            )  # fmt: skip
-            entries, nested = list(parsed.entries), []
-            title, total, warning = parsed.title, parsed.total_entries, parsed.bozo
+        parsed = registry.get(kind).parse(page, max_entries)
     except NotAFeed as exc:
         return result(FeedStatus.NOT_A_FEED, http_status=page.status, error=str(exc)[:500])
-    web = [_entry(e, url, name or title) for e in entries]
+    feed_title = name or parsed.title
+    entries = [replace(e, feed_url=url, feed_title=feed_title) for e in parsed.entries]
+    warning = parsed.warning
     poll_ = FeedPoll(
         url=url, name=name, kind=kind, status=FeedStatus.OK, http_status=page.status,
-        error=f"malformed but usable: {warning}"[:500] if warning else None, title=title,
-        content_hash=digest, entries=total, **validators,
+        error=f"malformed but usable: {warning}"[:500] if warning else None, title=parsed.title,
+        content_hash=digest, entries=parsed.total, **validators,
     )  # fmt: skip
-    return Polled(poll_, web, nested)
+    return Polled(poll_, entries, list(parsed.nested))
 
 
-def _entry(e: FeedEntry, feed_url: str, feed_title: str | None) -> WebEntry:
-    return WebEntry(url=e.url, feed_url=feed_url, feed_title=feed_title, title=e.title, published=e.published)
-
-
-def fetch_page(fetcher: Fetcher, entry: WebEntry) -> Document | Rejected:
+def fetch_page(fetcher: Fetcher, entry: Entry) -> Document | Rejected:
     """Fetch and decode one article page."""
     try:
         page = fetcher.get(entry.url)

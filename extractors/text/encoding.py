@@ -18,16 +18,18 @@ from dataclasses import dataclass
 from charset_normalizer import from_bytes
 
 from extractors.core.errors import TerminalError
+from extractors.core.textnorm import CONTROL
 
-_BOMS = (
-    (codecs.BOM_UTF8, "utf-8-sig"),
+# Byte-order marks of the encodings that are not ASCII-based, UTF-32 first: its
+# little-endian mark begins with UTF-16's.
+WIDE_BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
     (codecs.BOM_UTF32_BE, "utf-32"),
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
+BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), *WIDE_BOMS)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
 
 class DecodeError(TerminalError, ValueError):
@@ -54,8 +56,10 @@ def _try(data: bytes, encoding: str) -> str | None:
 
 
 def _looks_binary(text: str) -> bool:
+    """More than 1% of the first 8 KiB are control characters (the ones stored
+    text may not hold): bytes that decoded by chance, not text."""
     sample = text[:8192]
-    return bool(sample) and len(_CONTROL.findall(sample)) > len(sample) // 100
+    return bool(sample) and len(CONTROL.findall(sample)) > len(sample) // 100
 
 
 def decode(data: bytes, declared: str | Sequence[str | None] | None = None) -> Decoded:
@@ -63,7 +67,7 @@ def decode(data: bytes, declared: str | Sequence[str | None] | None = None) -> D
 
     `declared` is one charset or several in order of trust (for a web page:
     the HTTP header's, then the HTML meta's)."""
-    for bom, encoding in _BOMS:
+    for bom, encoding in BOMS:
         if data.startswith(bom):
             text = _try(data, encoding)
             if text is not None:

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from extractors.text.boilerplate import Cleaned, RulesError, clean, load_rules, strip_site_name
-
-SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+from tests.support.paths import SEEDS
 
 
 def _lines(text: str) -> list[str]:

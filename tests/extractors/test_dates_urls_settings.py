@@ -53,7 +53,18 @@ def test_url_variants_share_one_key() -> None:
         "http://lemonde.fr/international/article/x.html",
         "https://lemonde.fr/international/article/x.html/",
     ]
-    assert len({urls.key(urls.canonical(u)) for u in variants}) == 1
+    assert {urls.key(urls.canonical(u)) for u in variants} == {"lemonde.fr/international/article/x.html"}
+    # Another page must get another key: another path, site, subdomain or query.
+    others = [
+        "https://www.lemonde.fr/international/article/y.html",
+        "https://www.lemonde.fr/planete/article/x.html",
+        "https://www.lefigaro.fr/international/article/x.html",
+        "https://m.lemonde.fr/international/article/x.html",
+        "https://www.lemonde.fr/international/article/x.html?page=2",
+        "https://www.lemonde.fr/international/article/x.html?page=3",
+    ]
+    keys = [urls.key(urls.canonical(u)) for u in [variants[0], *others]]
+    assert len(set(keys)) == len(keys), keys
     assert urls.domain(urls.canonical(variants[0])) == "lemonde.fr"
     assert urls.domain("file:///tmp/x.txt") is None
 

@@ -2,7 +2,7 @@ import codecs
 
 import pytest
 
-from extractors.text.encoding import DecodeError, decode, html_meta_charset
+from extractors.text.encoding import Decoded, DecodeError, decode, html_meta_charset
 
 FRENCH = "La Biélorussie a reçu des armes nucléaires « tactiques » – naïve façon, œuvre, déjà."
 
@@ -24,8 +24,10 @@ def test_latin1_page_that_claims_utf8_still_reads_naive() -> None:
 
 
 def test_declared_charset_wins_when_it_decodes() -> None:
-    data = "Ñandú Москва".encode("koi8-r", errors="ignore")
-    assert decode(data, declared="koi8-r").encoding == "koi8-r"
+    text = "Москва, Кремль: заявление"
+    data = text.encode("koi8-r")
+    assert data.decode("cp1252", "replace") != text  # the fallback would give mojibake
+    assert decode(data, declared="koi8-r") == Decoded(text, "koi8-r")
 
 
 @pytest.mark.parametrize("data", [bytes(range(256)) * 4, b"\x00\x01\x02hello\x00" * 50])

@@ -19,7 +19,8 @@ import pytest
 
 from extractors.core.settings import FetchSettings, IngestSettings, SettingsError
 from extractors.sources.fetch import FetchedPage, Fetcher, FetchError, FetchFailure
-from tests.support.server import LocalServer, Reply, gzip_bomb, repeated, unused_port
+from tests.support.processes import free_port
+from tests.support.server import LocalServer, Reply, gzip_bomb, repeated
 
 # Loopback is private: tests trust it explicitly, and only it.
 LOCAL = FetchSettings(
@@ -200,7 +201,7 @@ def test_retry_after_as_http_date(local_server: LocalServer):
 
 
 def test_connection_refused_is_transient():
-    error = failure(f"http://127.0.0.1:{unused_port()}/")
+    error = failure(f"http://127.0.0.1:{free_port()}/")
     assert (error.kind, error.transient, error.status) == (FetchFailure.CONNECTION, True, None)
 
 
@@ -346,7 +347,7 @@ def test_default_policy_refuses_private_hosts(host: str, monkeypatch: pytest.Mon
         raise AssertionError("connected")
 
     monkeypatch.setattr(socket, "create_connection", no_connection)
-    error = failure(f"http://{host}:{unused_port()}/", FetchSettings(retries=0, per_host_delay=0.0))
+    error = failure(f"http://{host}:{free_port()}/", FetchSettings(retries=0, per_host_delay=0.0))
     assert error.kind == FetchFailure.BLOCKED
 
 

@@ -15,6 +15,8 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
+from tests.support.pages import ARTICLES, journal_page, rss
+from tests.support.server import LocalServer
 
 runner = CliRunner()
 
@@ -38,7 +40,7 @@ def test_query_formats(ingested: Path) -> None:
     as_csv = runner.invoke(app, ["query", sql, "--db", str(ingested), "--format", "csv"])
     assert list(csv.reader(io.StringIO(as_csv.stdout)))[0] == ["source", "date_precision"]
     table = runner.invoke(app, ["query", "SELECT count(*) AS n FROM articles", "--db", str(ingested)])
-    assert table.exit_code == 0 and "5" in table.stdout
+    assert table.exit_code == 0 and _table(table.stdout) == [(["n"], [["5"]])]
 
 
 def test_query_uses_veille_db_and_fails_cleanly(ingested: Path, tmp_path: Path) -> None:
@@ -121,12 +123,52 @@ def test_query_falls_back_to_the_snapshot_while_the_database_is_held(ingested: P
         holder.wait()
 
 
-def test_status_reports_feeds_and_runs(ingested: Path) -> None:
+def test_status_reports_feeds_and_runs(ingested: Path, local_server: LocalServer) -> None:
+    files_only = runner.invoke(app, ["status", "--db", str(ingested), "--format", "json"])
+    assert files_only.exit_code == 0, files_only.output
+    assert json.loads(files_only.stdout) == []  # files only: no feed yet
+    page = journal_page(ARTICLES["entrepots"]).encode()
+    local_server.route("/a.html", page, headers={"Content-Type": "text/html; charset=utf-8"})
+    feed_url = local_server.url("/feed.xml")
+    items = [(local_server.url("/a.html"), "A", "Wed, 14 Jun 2023 06:30:00 GMT")]
+    local_server.route("/feed.xml", rss(items), headers={"Content-Type": "application/rss+xml"})
+    polled = runner.invoke(
+        app,
+        ["ingest", "--feed", feed_url, "--db", str(ingested), "--workers", "1"],
+        env={"VEILLE_ALLOW_PRIVATE_NETWORKS": "1"},  # the feed is on 127.0.0.1
+    )
+    assert polled.exit_code == 0, polled.output
     result = runner.invoke(app, ["status", "--db", str(ingested), "--format", "json"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout) == []  # files only: no feed yet
-    table = runner.invoke(app, ["status", "--db", str(ingested)])
-    assert table.exit_code == 0 and "completed" in table.stdout
+    (feed,) = json.loads(result.stdout)
+    assert feed["last_polled_at"] is not None
+    assert {k: v for k, v in feed.items() if k != "last_polled_at"} == {
+        "name": feed_url, "url": feed_url, "kind": "feed", "last_status": "ok", "last_http_status": 200,
+        "consecutive_failures": 0, "failing": False, "last_error": None, "entries_seen": 1,
+        "articles_day": 1, "articles_week": 1, "articles_total": 1,
+    }  # fmt: skip
+    table = runner.invoke(app, ["status", "--db", str(ingested)], env={"COLUMNS": "400"})
+    assert table.exit_code == 0, table.output
+    (feeds_header, feeds), (runs_header, runs) = _table(table.stdout)
+    assert (feeds_header[:3], feeds_header[-1]) == (["name", "url", "kind"], "articles_total")
+    assert [(f[:3], f[4], f[-1]) for f in feeds] == [([feed_url, feed_url, "feed"], "ok", "1")]
+    assert runs_header[:2] == ["run_id", "status"]
+    assert [(run[1], run[4]) for run in runs] == [("completed", "1"), ("completed", "5")]  # newest first
+
+
+def _table(text: str) -> list[tuple[list[str], list[list[str]]]]:
+    """The (header, rows) of each table Rich drew in `text`, one line per row (run
+    with a wide COLUMNS: a wrapped row would read as several)."""
+    tables: list[tuple[list[str], list[list[str]]]] = []
+    for line in text.splitlines():
+        cells = [c.strip() for c in line[1:-1].split(line[:1])] if line[:1] in ("┃", "│") else None
+        if line.startswith("┏"):
+            tables.append(([], []))
+        elif line.startswith("┃") and cells:
+            tables[-1][0].extend(cells)
+        elif line.startswith("│") and cells:
+            tables[-1][1].append(cells)
+    return tables
 
 
 def test_files_with_nothing_new_are_recorded_without_starting_prefect(ingested: Path, tmp_path: Path) -> None:

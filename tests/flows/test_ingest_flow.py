@@ -11,6 +11,7 @@ import pytest
 from extractors.core.settings import Settings
 from storage.store import Store
 from tests.support.files import backdate
+from tests.support.paths import SEEDS
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -44,7 +45,7 @@ def ingest(paths: list[Path], db: Path, **changes) -> dict:
 
 
 def test_seeds_are_stored_clean_dated_and_sourced(db_path: Path) -> None:
-    summary = ingest([Path("seeds")], db_path)
+    summary = ingest([SEEDS], db_path)
     assert (summary["stored"], summary["rejected"], summary["duplicates"]) == (5, 0, 0)
     store = Store(db_path)
     cols, rows = store.query(
@@ -71,14 +72,14 @@ def test_seeds_are_stored_clean_dated_and_sourced(db_path: Path) -> None:
 
 
 def test_rerun_adds_nothing_and_copies_are_duplicates(tmp_path: Path, db_path: Path) -> None:
-    first = ingest([Path("seeds")], db_path)
-    second = ingest([Path("seeds")], db_path)
+    first = ingest([SEEDS], db_path)
+    second = ingest([SEEDS], db_path)
     assert first["stored"] == 5
     assert (second["stored"], second["duplicates"], second["skipped"]) == (0, 0, 5)
     extra = tmp_path / "extra"
     extra.mkdir()
-    shutil.copy("seeds/000_d67aa00b0c5a3fe1.txt", extra / "copie.txt")
-    text = Path("seeds/003_ac430c01fe7a889e.txt").read_text(encoding="utf-8")
+    shutil.copy(SEEDS / "000_d67aa00b0c5a3fe1.txt", extra / "copie.txt")
+    text = (SEEDS / "003_ac430c01fe7a889e.txt").read_text(encoding="utf-8")
     republished = (
         "Le Journal du Soir\n\n"
         + text.replace("Lire aussi\u00a0 Pronostics et cotes de la Ligue des Champions",
@@ -101,14 +102,14 @@ def test_rerun_adds_nothing_and_copies_are_duplicates(tmp_path: Path, db_path: P
         ("republie.txt", "003"),
     ]
     assert store.query("SELECT count(*) FROM articles")[1] == [(5,)]
-    fourth = ingest([Path("seeds"), extra], db_path)
+    fourth = ingest([SEEDS, extra], db_path)
     assert (fourth["stored"], fourth["duplicates"], fourth["skipped"]) == (0, 0, 7)
 
 
 def test_bad_inputs_get_a_recorded_outcome_and_the_run_goes_on(tmp_path: Path, db_path) -> None:
     src = tmp_path / "in"
     src.mkdir()
-    seed = Path("seeds/001_07f07504d3202a46.txt").read_text(encoding="utf-8")
+    seed = (SEEDS / "001_07f07504d3202a46.txt").read_text(encoding="utf-8")
     (src / "a_empty.txt").write_bytes(b"")
     (src / "b_binary.txt").write_bytes(bytes(range(256)) * 10)
     (src / "c_cp1252.txt").write_bytes(seed.encode("cp1252"))
@@ -146,10 +147,8 @@ def test_bad_inputs_get_a_recorded_outcome_and_the_run_goes_on(tmp_path: Path, d
 
 
 def test_parallel_workers_give_the_same_outcomes(tmp_path: Path) -> None:
-    serial = ingest([Path("seeds")], tmp_path / "serial.duckdb", **{"ingest.chunk_size": 2})
-    parallel = ingest(
-        [Path("seeds")], tmp_path / "par.duckdb", **{"ingest.chunk_size": 2, "ingest.workers": 2}
-    )
+    serial = ingest([SEEDS], tmp_path / "serial.duckdb", **{"ingest.chunk_size": 2})
+    parallel = ingest([SEEDS], tmp_path / "par.duckdb", **{"ingest.chunk_size": 2, "ingest.workers": 2})
     assert parallel["stored"] == serial["stored"] == 5
     q = "SELECT url, content_hash, title, source FROM articles ORDER BY url"
     assert Store(tmp_path / "par.duckdb").query(q) == Store(tmp_path / "serial.duckdb").query(q)
@@ -158,7 +157,7 @@ def test_parallel_workers_give_the_same_outcomes(tmp_path: Path) -> None:
 def test_run_publishes_a_summary_artifact(db_path: Path) -> None:
     from prefect.client.orchestration import get_client
 
-    summary = ingest([Path("seeds")], db_path)
+    summary = ingest([SEEDS], db_path)
     body = {"artifacts": {"key": {"any_": ["veille-ingest-summary"]}}, "limit": 200, "offset": 0}
     with get_client(sync_client=True) as client:
         # the client's read_artifacts sends nulls that this fastapi pin rejects: post the filter
@@ -176,4 +175,4 @@ def test_unwritable_database_fails_the_run_with_the_reason(tmp_path: Path) -> No
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
     with pytest.raises(StoreError, match="cannot create"):
-        ingest([Path("seeds")], blocker / "sub" / "veille.duckdb")
+        ingest([SEEDS], blocker / "sub" / "veille.duckdb")

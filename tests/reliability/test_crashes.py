@@ -53,7 +53,8 @@ def _write_batch_script(db: Path, corpus: Path, pause_in_transaction: bool) -> s
         from pathlib import Path
         from extractors.sources.files import discover
         from extractors.judge.pipeline import process_items
-                from storage.store import Store
+        from extractors.core.settings import Settings
+        from storage.store import Store
 
         refs = list(discover([{str(corpus)!r}]))
         outcomes = process_items(refs, Settings()).outcomes
@@ -158,7 +159,8 @@ def test_disk_full_is_a_clean_failure_and_loses_nothing(tmp_path: Path) -> None:
         import resource, signal
         from extractors.sources.files import discover
         from extractors.judge.pipeline import process_items
-                from storage.store import Store, StoreError
+        from extractors.core.settings import Settings
+        from storage.store import Store, StoreError
         outcomes = process_items(list(discover([{str(corpus)!r}])), Settings()).outcomes
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))

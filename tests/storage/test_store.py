@@ -12,7 +12,7 @@ import pytest
 from extractors.core.records import Candidate, Extraction, Rejected, RejectReason
 from extractors.core.urls import file_uri
 from extractors.dedup import fingerprint
-from storage.schema import LATEST
+from storage.schema import LATEST, MIGRATIONS
 from storage.store import ARTICLE_COLUMNS, Store, StoreError, StoreLocked
 
 
@@ -42,16 +42,40 @@ def test_new_database_is_at_latest_schema(db_path: Path) -> None:
     }
 
 
-def test_older_database_is_migrated_and_keeps_its_rows(db_path: Path) -> None:
+def test_older_database_is_migrated_and_keeps_its_rows(db_path: Path, texts) -> None:
+    """A file written at schema version 1 (files only: no location keys yet), with
+    rows in every table migration 2 back-fills, opens at the latest version and
+    its inputs still count as settled."""
+    article, duplicate, reject = (file_uri(f"/corpus/{name}.txt") for name in ("a", "copy", "c"))
     con = duckdb.connect(str(db_path))
     con.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-    con.execute("CREATE TABLE notes (x INTEGER)")
+    con.execute(MIGRATIONS[0])
+    con.execute("INSERT INTO schema_version VALUES (1)")
+    con.execute(
+        "INSERT INTO articles (article_id, url, url_key, location, body, language, ingested_at,"
+        " content_hash, topic_score, word_count, run_id)"
+        " VALUES ('a1', ?, ?, ?, ?, 'fr', now(), ?, 10.0, 3, 'r0')",
+        [article, article, article, texts[0], fingerprint.fingerprint(texts[0]).content_hash],
+    )
+    con.execute(
+        "INSERT INTO duplicates VALUES (?, ?, 'a1', 'exact', 1.0, now(), 'r0')", [duplicate, duplicate]
+    )
+    con.execute("INSERT INTO rejects VALUES (?, 'language', 'en (p=0.99)', now(), 1, 'r0')", [reject])
+    con.execute("CREATE TABLE notes (x INTEGER)")  # a table of the user's own
     con.execute("INSERT INTO notes VALUES (42)")
     con.close()
     store = Store(db_path)
     store.begin_run("r1", None)
     assert store.schema_version() == LATEST
     assert store.query("SELECT x FROM notes")[1] == [(42,)]
+    for table, location in (("articles", article), ("duplicates", duplicate), ("rejects", reject)):
+        rows = store.query(f"SELECT location, location_key, feed_url FROM {table}")[1]
+        assert rows == [(location, location, None)], table
+    assert store.query("SELECT count(*), count(*) FILTER (WHERE NOT failing) FROM feeds")[1] == [(0, 0)]
+    assert store.settled([article, duplicate, reject]) == {article, duplicate, reject}
+    # the migrated article is still found by its text
+    report = store.write_batch("r1", [candidate(texts[0], file_uri("/corpus/again.txt"))])
+    assert not report.stored and [d.duplicate_of for d in report.duplicates] == ["a1"]
 
 
 def test_newer_database_is_refused(db_path: Path) -> None:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +13,7 @@ from typing import Any, TypeVar
 import httpx
 
 from flows.prefect_server import healthy
+from tests.support.processes import free_port, stop_group
 
 T = TypeVar("T")
 
@@ -35,9 +34,7 @@ class PrefectServer:
     (a Ctrl-C typed to the command under test does not reach it)."""
 
     def __init__(self, home: Path) -> None:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
+        port = free_port()
         self.api = f"http://127.0.0.1:{port}/api"
         env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
         env.pop("PREFECT_API_URL", None)
@@ -66,10 +63,4 @@ class PrefectServer:
         return sum(limit["active_slots"] for limit in self.post("/v2/concurrency_limits/filter", {}))
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+        stop_group(self.proc)

@@ -17,7 +17,6 @@ shuts itself down after `lifetime` seconds if a test forgets to.
 from __future__ import annotations
 
 import gzip
-import socket
 import struct
 import threading
 import time
@@ -274,10 +273,3 @@ def gzip_bomb(inflated: int = 1 << 30) -> bytes:
     header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"
     trailer = struct.pack("<II", crc, (count << 20) & 0xFFFFFFFF)
     return header + block * count + end + trailer
-
-
-def unused_port() -> int:
-    """A loopback port nothing listens on (connection refused), as far as one can tell."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]

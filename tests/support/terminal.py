@@ -14,6 +14,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from tests.support.processes import stop_group
+
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07|\r")
 
 
@@ -70,9 +72,7 @@ class Terminal:
         return code
 
     def close(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, 9)
-            self.proc.wait()
+        stop_group(self.proc, grace=0)
         os.close(self._master)
 
     def __enter__(self) -> Terminal:

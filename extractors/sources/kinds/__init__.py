@@ -1,0 +1,1 @@
+"""One module per source kind, each defining `KIND` (extractors.sources.registry)."""
