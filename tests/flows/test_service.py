@@ -29,14 +29,10 @@ from flows.service import (
     served_settings_environment,
 )
 from storage.store import Store
-from tests.support.pages import ARTICLES, blog_page, journal_page, rss
+from tests.support.pages import ARTICLES, DATE, HTML, RSS, blog_page, journal_page, rss
 from tests.support.paths import SEEDS
 from tests.support.prefect_api import PrefectServer, wait_for
 from tests.support.server import LocalServer, Reply
-
-HTML = {"Content-Type": "text/html; charset=utf-8"}
-RSS = {"Content-Type": "application/rss+xml"}
-DATE = "Wed, 14 Jun 2023 06:30:00 GMT"
 
 
 def test_schedule_groups_and_deployments(tmp_path: Path, prefect_harness) -> None:

@@ -10,35 +10,24 @@ from extractors.core.settings import Feed, Settings
 from storage.store import Store
 from tests.support.pages import (
     ARTICLES,
+    DATE,
     ENGLISH,
+    HTML,
     LATIN1_TITLE,
     OFF_TOPIC,
+    RSS,
     blog_page,
     journal_page,
     rss,
+    run_web_ingest,
 )
 from tests.support.server import LocalServer, Reply
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
-HTML = {"Content-Type": "text/html; charset=utf-8"}
-RSS = {"Content-Type": "application/rss+xml"}
-DATE = "Wed, 14 Jun 2023 06:30:00 GMT"
-
 
 def run(db: Path, **inputs) -> dict:
-    from flows.ingest import run_ingest
-
-    settings = Settings().replace(
-        {
-            "storage.db": db,
-            "ingest.workers": 1,
-            "fetch.allow_private_networks": True,
-            "fetch.per_host_delay": 0.0,
-            "fetch.retries": 1,
-        }
-    )
-    return run_ingest(settings, **inputs)
+    return run_web_ingest(db, {"fetch.retries": 1}, **inputs)
 
 
 def feed(server: LocalServer, path: str = "/feed.xml", name: str = "Quotidien") -> Feed:

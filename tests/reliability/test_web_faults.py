@@ -6,34 +6,19 @@ from pathlib import Path
 
 import pytest
 
-from extractors.core.settings import Feed, Settings
+from extractors.core.settings import Feed
 from extractors.judge.pipeline import MAX_TITLE_CHARS
 from storage.store import Store
-from tests.support.pages import ARTICLES, journal_page, rss
+from tests.support.pages import ARTICLES, DATE, HTML, RSS, journal_page, rss, run_web_ingest
 from tests.support.server import Reply
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
-HTML = {"Content-Type": "text/html; charset=utf-8"}
-RSS = {"Content-Type": "application/rss+xml"}
-DATE = "Wed, 14 Jun 2023 06:30:00 GMT"
-
 
 def run(db: Path, **inputs) -> dict:
-    from flows.ingest import run_ingest
-
-    settings = Settings().replace(
-        {
-            "storage.db": db,
-            "ingest.workers": 1,
-            "fetch.allowed_networks": ("127.0.0.1/32",),
-            "fetch.per_host_delay": 0.0,
-            "fetch.retries": 1,
-            "fetch.failing_after": 2,
-            "fetch.max_entries_per_feed": 3,
-        }
+    return run_web_ingest(
+        db, {"fetch.retries": 1, "fetch.failing_after": 2, "fetch.max_entries_per_feed": 3}, **inputs
     )
-    return run_ingest(settings, **inputs)
 
 
 def _distinct_article(n: int) -> dict:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import html
 import json
+from pathlib import Path
+from typing import Any
 
 ARTICLES: dict[str, dict[str, object]] = {
     "entrepots": {
@@ -174,3 +176,26 @@ def rss(items: list[tuple[str, str, str]], title: str = "Le Quotidien de l'Est -
         f"<title>{html.escape(title)}</title><link>http://example.invalid/</link>"
         f"<description>International</description>\n{entries}\n</channel></rss>"
     ).encode()
+
+
+# Response headers and a feed date, as the test sites serve them.
+HTML = {"Content-Type": "text/html; charset=utf-8"}
+RSS = {"Content-Type": "application/rss+xml"}
+DATE = "Wed, 14 Jun 2023 06:30:00 GMT"
+
+
+def run_web_ingest(db: Path, changes: dict[str, Any] | None = None, **inputs: Any) -> dict[str, Any]:
+    """The real flow with one worker, fetching from the loopback test server
+    only (no delay between requests); `changes` are settings keys as written
+    in the file ("fetch.retries")."""
+    from extractors.core.settings import Settings
+    from flows.ingest import run_ingest
+
+    settings = Settings().replace({
+        "storage.db": db,
+        "ingest.workers": 1,
+        "fetch.allowed_networks": ("127.0.0.1/32",),
+        "fetch.per_host_delay": 0.0,
+        **(changes or {}),
+    })  # fmt: skip
+    return run_ingest(settings, **inputs)
