@@ -24,6 +24,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
@@ -91,7 +92,7 @@ def fail(problem: str | BaseException, code: int | None = None) -> typer.Exit:
     code, unless given, is the exception's (`exit_code`), else `EXIT_FAILED`."""
     if code is None:
         code = exit_code(problem) if isinstance(problem, BaseException) else EXIT_FAILED
-    err.print(f"[bold red]veille: error:[/] {problem}", highlight=False, soft_wrap=True)
+    err.print(f"[bold red]veille: error:[/] {escape(str(problem))}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -183,6 +184,9 @@ def _ingest(
     if not (paths or sources or url):
         raise fail("nothing to ingest: name files, --feed, --url or --sitemap, "
                    "or a --config listing [[feeds]]", EXIT_USAGE)  # fmt: skip
+    missing = [p for p in paths if not os.path.lexists(p)]
+    if missing:  # a typo, not an input to reject: nothing is started or recorded
+        raise fail(f"no such file or directory: {missing[0]}", EXIT_USAGE)
     locations = [ref.location for ref in files.discover_inputs(paths, settings)]
     if paths and not (sources or url):
         done = _nothing_new(settings, locations)
@@ -474,6 +478,8 @@ def serve(
         name = "SIGTERM" if isinstance(exc, _StoppedEarly) else "SIGINT"
         err.print(f"Stopped by {name} in {time.monotonic() - t0:.1f} s, before serving anything.")
         raise typer.Exit(_stop_exit_code(name)) from None
+    except SettingsError as exc:
+        raise fail(exc) from exc
     except Exception as exc:  # noqa: BLE001 - Prefect's errors: one line, not a traceback
         message = str(exc) if isinstance(exc, RuntimeError) else f"{type(exc).__name__}: {exc}"
         raise fail(message, EXIT_FAILED) from exc

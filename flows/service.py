@@ -31,7 +31,7 @@ from prefect.settings import PREFECT_API_URL, temporary_settings
 from prefect.task_runners import ThreadPoolTaskRunner
 from pydantic import TypeAdapter
 
-from extractors.core.settings import Feed, Settings
+from extractors.core.settings import Feed, Settings, SettingsError
 from flows.ingest import ingest_in_flow
 from flows.prefect_server import die_with_parent, healthy, prefect_executable, stop_process
 
@@ -354,7 +354,11 @@ def serve(settings: Settings, watch: Path | None = None, log: Any = print) -> St
     meanwhile is picked up then. Runs left unfinished by a service that was
     killed (kill -9, a power cut) are marked Crashed when the next one starts.
     """
-    deps = deployments(settings, watch)
+    try:
+        deps = deployments(settings, watch)
+    except ValueError as exc:  # pydantic's ValidationError too: a schedule Prefect refuses
+        first = str(exc).splitlines()[-1].strip() if str(exc) else type(exc).__name__
+        raise SettingsError(f"a schedule Prefect cannot use: {first}") from None
     if not deps:
         raise ValueError("nothing to serve: no [[feeds]] in the configuration and no watched folder")
     os.environ[SERVE_SETTINGS_ENV] = served_settings_environment(settings, watch)

@@ -9,13 +9,16 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import os
+import re
 import tomllib
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from types import UnionType
 from typing import Any
+from urllib.parse import urlsplit
 
 from extractors.core.errors import ConfigError
 
@@ -48,7 +51,42 @@ USER_AGENT = "Veille/0.1 (French news monitoring; respects robots.txt)"
 Check = tuple[Callable[[Any], bool], str]
 POSITIVE: Check = (lambda v: v > 0, "must be positive")
 NON_NEGATIVE: Check = (lambda v: v >= 0, "must be zero or more")
+DAY = 86_400
+YEAR = 365 * DAY
+CRON_ALIASES = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
+
+
+def _is_cron(value: str | None) -> bool:
+    """Five cron fields (what Prefect schedules accept, checked with cronsim, which
+    Prefect installs), or one of the @ aliases; None is no cron."""
+    if value is None or value in CRON_ALIASES:
+        return True
+    from cronsim import CronSim, CronSimError
+
+    try:
+        CronSim(value, datetime.now())
+    except CronSimError:
+        return False
+    return len(value.split()) == 5 and not any(f.upper() in ("H", "R") for f in value.split())
+
+
+CRON: Check = (_is_cron, 'must be a cron expression of five fields ("*/15 * * * *") or @hourly, @daily...')
+
+
+def up_to(most: float) -> Check:
+    """Positive and at most `most`: a value past it is a typo, not a wish."""
+    return (lambda v: 0 < v <= most, f"must be positive and at most {most:,}")
+
+
+def zero_to(most: float) -> Check:
+    return (lambda v: 0 <= v <= most, f"must be between 0 and {most:,}")
+
+
 FRACTION: Check = (lambda v: 0 < v <= 1, "must be in (0, 1]")
+DUCKDB_VERSION: Check = (
+    lambda v: v == "latest" or re.fullmatch(r"v\d+\.\d+\.\d+", v) is not None,
+    "must be a DuckDB version such as v1.2.0, or latest",
+)
 
 
 def one_of(*choices: str) -> Check:
@@ -95,23 +133,35 @@ class Section:
 @dataclass(frozen=True, slots=True)
 class StorageSettings(Section):
     db: Path = DEFAULT_DB
-    lock_timeout_seconds: float = setting(30.0, NON_NEGATIVE)  # wait for another process's lock
-    run_lock_timeout_seconds: float = setting(300.0, NON_NEGATIVE)  # wait for another run
+    lock_timeout_seconds: float = setting(30.0, zero_to(DAY))  # wait for another process's lock
+    run_lock_timeout_seconds: float = setting(300.0, zero_to(DAY))  # wait for another run
     publish_snapshot: bool = True  # copy the database for analysts after each run
+    # The DuckDB storage format of the files written: v1.2.0 is read by every DuckDB
+    # client from 1.2 on (the CLI, DBeaver, R, older Python environments); "latest"
+    # is the writing library's own, which older clients cannot open.
+    storage_version: str = setting("v1.2.0", DUCKDB_VERSION)
+
+    def check(self) -> None:
+        """The database is a file: `~` is expanded here, once, for the file, its
+        lock and its snapshot alike; DuckDB's special names are refused."""
+        name = str(self.db)
+        if name.startswith((":memory:", "md:", "motherduck:")) or name in ("", "."):
+            raise SettingsError(f"{self.key('db')} must name a database file, not {name!r}")
+        object.__setattr__(self, "db", Path(self.db).expanduser())
 
 
 @dataclass(frozen=True, slots=True)
 class IngestSettings(Section):
-    max_bytes: int = setting(5_000_000, POSITIVE)  # per input, files and pages alike
-    batch_size: int = setting(200, POSITIVE)
-    chunk_size: int = setting(20, POSITIVE)
-    workers: int = setting(check=POSITIVE, factory=lambda: os.cpu_count() or 1)
+    max_bytes: int = setting(5_000_000, up_to(1_000_000_000))  # per input, files and pages alike
+    batch_size: int = setting(200, up_to(100_000))
+    chunk_size: int = setting(20, up_to(10_000))
+    workers: int = setting(check=up_to(256), factory=lambda: os.cpu_count() or 1)
     language: str = "fr"
-    language_prefix_chars: int = setting(500, POSITIVE)
+    language_prefix_chars: int = setting(500, up_to(1_000_000))
     extraction: str = setting("adaptive", one_of(*EXTRACTION_MODES))  # see extractors.text.html
     near_duplicate_threshold: float = setting(0.6, FRACTION)
-    max_seconds_per_input: float = setting(60.0, POSITIVE)  # time budget to judge one input
-    min_file_age_seconds: float = setting(5.0, NON_NEGATIVE)  # younger files wait a run
+    max_seconds_per_input: float = setting(60.0, up_to(DAY))  # time budget to judge one input
+    min_file_age_seconds: float = setting(5.0, zero_to(DAY))  # younger files wait a run
     follow_external_symlinks: bool = False  # follow symlinks that leave the named folder
 
 
@@ -119,30 +169,34 @@ class IngestSettings(Section):
 class TopicSettings(Section):
     profile: Path | None = None  # None: the packaged profile
 
+    def check(self) -> None:
+        if self.profile is not None:
+            object.__setattr__(self, "profile", Path(self.profile).expanduser())
+
 
 @dataclass(frozen=True, slots=True)
 class FetchSettings(Section):
     """How pages and feeds are fetched (extractors.sources.fetch.Fetcher)."""
 
-    connect_timeout: float = setting(5.0, POSITIVE)
-    read_timeout: float = setting(10.0, POSITIVE)  # per read
-    total_timeout: float = setting(30.0, POSITIVE)  # one attempt: every hop, headers and body
-    max_redirects: int = setting(5, NON_NEGATIVE)
-    retries: int = setting(2, NON_NEGATIVE)  # extra attempts, only for transient failures
-    backoff_seconds: float = setting(0.5, NON_NEGATIVE)  # doubled after each attempt
-    max_retry_after: float = setting(30.0, NON_NEGATIVE)  # a longer Retry-After gives up at once
+    connect_timeout: float = setting(5.0, up_to(3600))
+    read_timeout: float = setting(10.0, up_to(3600))  # per read
+    total_timeout: float = setting(30.0, up_to(DAY))  # one attempt: every hop, headers and body
+    max_redirects: int = setting(5, zero_to(50))
+    retries: int = setting(2, zero_to(20))  # extra attempts, only for transient failures
+    backoff_seconds: float = setting(0.5, zero_to(3600))  # doubled after each attempt
+    max_retry_after: float = setting(30.0, zero_to(DAY))  # a longer Retry-After gives up at once
     user_agent: str = USER_AGENT
     respect_robots: bool = True
     allow_private_networks: bool = False  # loopback, private, link-local and reserved targets
     # Networks reachable even when allow_private_networks is false (e.g. ["127.0.0.1/32"] for
     # a test server, or one intranet subnet), so trusting one address does not trust them all.
     allowed_networks: tuple[str, ...] = ()
-    per_host_concurrency: int = setting(2, POSITIVE)
-    per_host_delay: float = setting(0.5, NON_NEGATIVE)  # seconds between two starts on one host
-    threads: int = setting(8, POSITIVE)
-    max_entries_per_feed: int = setting(500, POSITIVE)
-    max_attempts: int = setting(5, POSITIVE)  # runs that retry a page after transient failures
-    failing_after: int = setting(5, POSITIVE)  # failed polls in a row before a feed is failing
+    per_host_concurrency: int = setting(2, up_to(64))
+    per_host_delay: float = setting(0.5, zero_to(3600))  # seconds between two starts on one host
+    threads: int = setting(8, up_to(256))
+    max_entries_per_feed: int = setting(500, up_to(1_000_000))
+    max_attempts: int = setting(5, up_to(1000))  # runs that retry a page after transient failures
+    failing_after: int = setting(5, up_to(1000))  # failed polls in a row before a feed is failing
 
     def check(self) -> None:
         for network in self.allowed_networks:
@@ -154,14 +208,18 @@ class FetchSettings(Section):
 
 @dataclass(frozen=True, slots=True)
 class ScheduleSettings(Section):
-    interval_seconds: int = setting(900, POSITIVE)
-    cron: str | None = None
+    interval_seconds: int = setting(900, up_to(YEAR))
+    cron: str | None = setting(None, CRON)  # five fields, or @hourly, @daily...
 
 
 @dataclass(frozen=True, slots=True)
 class WatchSettings(Section):
     folder: Path | None = None  # `veille serve` ingests new files dropped here
-    interval_seconds: int = setting(60, POSITIVE)
+    interval_seconds: int = setting(60, up_to(YEAR))
+
+    def check(self) -> None:
+        if self.folder is not None:
+            object.__setattr__(self, "folder", Path(self.folder).expanduser())
 
 
 SECTION_OF: dict[type, str] = {
@@ -210,13 +268,16 @@ _SECTIONS: dict[str, type[Section]] = {name: cls for cls, name in SECTION_OF.ite
 _FEED_KEYS = {"name", "url", "kind", "group", "interval_seconds", "cron"}
 
 
+_TYPE_NAMES = {int: "an integer", float: "a number", str: "a string", Path: "a path (a string)"}
+
+
 def _coerce(value: Any, hint: Any, where: str) -> Any:
     """A TOML value as the field's type, or an error naming the key."""
     kinds = set(typing.get_args(hint)) - {type(None)} if typing.get_origin(hint) is UnionType else {hint}
     (kind,) = kinds
     if typing.get_origin(kind) is tuple:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise SettingsError(f"{where}: expected a list of strings, got {value!r}")
+            raise SettingsError(f"{where} must be a list of strings, not {value!r}")
         return tuple(value)
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
@@ -224,10 +285,10 @@ def _coerce(value: Any, hint: Any, where: str) -> Any:
         return Path(value)
     if kind is bool:
         if not isinstance(value, bool):
-            raise SettingsError(f"{where}: expected true or false, got {value!r}")
+            raise SettingsError(f"{where} must be true or false, not {value!r}")
         return value
     if not isinstance(value, kind) or isinstance(value, bool):
-        raise SettingsError(f"{where}: expected {kind.__name__}, got {value!r}")
+        raise SettingsError(f"{where} must be {_TYPE_NAMES.get(kind, kind.__name__)}, not {value!r}")
     return value
 
 
@@ -262,6 +323,9 @@ def _parse_feeds(body: Any, origin: str) -> list[Feed]:
             raise SettingsError(f"{origin}: feeds[{i}] has no url")
         where = f"{origin}: feeds[{i}]"
         url = _coerce(entry["url"], str, f"{where}.url")
+        parts = urlsplit(url.strip())
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            raise SettingsError(f"{where}.url must be an http(s) URL, not {url!r}")
         kind = _coerce(entry.get("kind", "feed"), str, f"{where}.kind")  # known? see registry.check
         interval = entry.get("interval_seconds")
         feeds.append(
@@ -276,6 +340,11 @@ def _parse_feeds(body: Any, origin: str) -> list[Feed]:
                 cron=_coerce(entry["cron"], str, f"{where}.cron") if "cron" in entry else None,
             )
         )
+        feed = feeds[-1]
+        if feed.cron is not None and not CRON[0](feed.cron):
+            raise SettingsError(f"{where}.cron {CRON[1]}, not {feed.cron!r}")
+        if feed.interval_seconds is not None and not up_to(YEAR)[0](feed.interval_seconds):
+            raise SettingsError(f"{where}.interval_seconds {up_to(YEAR)[1]}, not {feed.interval_seconds!r}")
     return feeds
 
 

@@ -74,7 +74,7 @@ def check(feeds: Sequence[Feed], origin: str) -> None:
     for i, feed in enumerate(feeds, 1):
         if feed.kind not in kinds():
             raise SettingsError(
-                f"{origin}: feeds[{i}].kind: expected one of {', '.join(kinds())}, got {feed.kind!r}"
+                f"{origin}: feeds[{i}].kind must be one of {', '.join(kinds())}, not {feed.kind!r}"
             )
 
 

@@ -84,7 +84,7 @@ def test_settings_layers_and_unknown_keys(tmp_path: Path) -> None:
     with pytest.raises(settings.SettingsError, match=r"veille.toml: unknown key 'ingest.workerz'"):
         settings.load(cfg, environ={})
     cfg.write_text("[ingest]\nworkers = 'two'\n")
-    with pytest.raises(settings.SettingsError, match="ingest.workers: expected int"):
+    with pytest.raises(settings.SettingsError, match="ingest.workers must be an integer, not 'two'"):
         settings.load(cfg, environ={})
 
 
@@ -96,9 +96,9 @@ def test_overrides_are_validated_too() -> None:
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"fetch.retries": -1}, "fetch.retries must be zero or more, not -1"),
-        ({"fetch.per_host_delay": -0.5}, "fetch.per_host_delay must be zero or more"),
-        ({"fetch.connect_timeout": float("nan")}, "fetch.connect_timeout must be positive, not nan"),
+        ({"fetch.retries": -1}, "fetch.retries must be between 0 and 20, not -1"),
+        ({"fetch.per_host_delay": -0.5}, "fetch.per_host_delay must be between 0 and 3,600, not -0.5"),
+        ({"fetch.connect_timeout": float("nan")}, "fetch.connect_timeout must be positive and at most 3,600, not nan"),
         ({"fetch.allowed_networks": ("not a network",)}, "fetch.allowed_networks has 'not a network'"),
         ({"ingest.max_seconds_per_input": 0.0}, "ingest.max_seconds_per_input must be positive"),
     ],

@@ -73,7 +73,7 @@ def test_the_registry_knows_every_kind_and_refuses_others() -> None:
     registry.check([Feed("A", BASE, kind="jsonfeed")], "veille.toml")
     with pytest.raises(
         SettingsError,
-        match=r"veille.toml: feeds\[2\].kind: expected one of feed, jsonfeed, sitemap, got 'json'",
+        match=r"veille.toml: feeds\[2\].kind must be one of feed, jsonfeed, sitemap, not 'json'",
     ):
         registry.check([Feed("A", BASE), Feed("B", BASE, kind="json")], "veille.toml")
     assert registry.parse_option(f"jsonfeed={BASE}") == Feed(BASE, BASE, kind="jsonfeed")
