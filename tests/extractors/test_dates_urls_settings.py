@@ -98,7 +98,10 @@ def test_overrides_are_validated_too() -> None:
     [
         ({"fetch.retries": -1}, "fetch.retries must be between 0 and 20, not -1"),
         ({"fetch.per_host_delay": -0.5}, "fetch.per_host_delay must be between 0 and 3,600, not -0.5"),
-        ({"fetch.connect_timeout": float("nan")}, "fetch.connect_timeout must be positive and at most 3,600"),
+        (
+            {"fetch.connect_timeout": float("nan")},
+            "fetch.connect_timeout must be positive and at most 3,600, not nan",
+        ),
         ({"fetch.allowed_networks": ("not a network",)}, "fetch.allowed_networks has 'not a network'"),
         ({"ingest.max_seconds_per_input": 0.0}, "ingest.max_seconds_per_input must be positive"),
     ],
