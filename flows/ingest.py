@@ -17,8 +17,10 @@ active in the task's process and the chunk is judged right there.
 
 from __future__ import annotations
 
+import html
 import math
 import os
+import re
 import threading
 import time
 import uuid
@@ -28,6 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
+from urllib.parse import quote as quote_url
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
@@ -35,7 +38,7 @@ from prefect.cache_policies import NONE
 from prefect.context import FlowRunContext
 from prefect.exceptions import TerminationSignal
 from prefect.futures import PrefectFuture
-from prefect.runtime import flow_run
+from prefect.runtime import deployment, flow_run
 from prefect.states import Cancelled
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
@@ -155,6 +158,17 @@ def record_polls(store: Store, settings: Settings, polls: list[FeedPoll]) -> Non
 
 
 # -- the flow ----------------------------------------------------------------------
+
+
+def run_name() -> str:
+    """One name per run: the flow run's Prefect name is Veille's run id (the
+    `runs.run_id` of the database), the first 12 hex digits of its Prefect id."""
+    return new_run_id()
+
+
+def new_run_id() -> str:
+    run = flow_run.id
+    return (run.replace("-", "") if run else uuid.uuid4().hex)[:12]
 
 
 def _here(task_: Any, *args: Any) -> Any:
@@ -309,7 +323,12 @@ def _web_entries(
     return entries, polls
 
 
-@flow(name="veille-ingest", log_prints=False, task_runner=ThreadPoolTaskRunner(max_workers=os.cpu_count()))
+@flow(
+    name="veille-ingest",
+    flow_run_name=run_name,
+    log_prints=False,
+    task_runner=ThreadPoolTaskRunner(max_workers=os.cpu_count()),
+)
 def ingest(
     settings: Settings,
     paths: list[str] | None = None,
@@ -331,7 +350,7 @@ def ingest_in_flow(
 ) -> dict[str, Any]:
     """The body of an ingest flow run (this one's, or a served deployment's)."""
     logger = get_run_logger()
-    run_id = uuid.uuid4().hex[:12]
+    run_id = new_run_id()
     lock = RunLock(settings.storage.db)
     try:
         lock.acquire(settings.storage.run_lock_timeout_seconds)
@@ -472,13 +491,39 @@ def _finish(store: Store, run_id: str, status: RunStatus, error: str | None, tal
         get_run_logger().error("Could not record the end of run %s: %s", run_id, exc)
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
+
+
 def _cell(value: Any) -> str:
-    return "" if value is None else str(value).replace("|", "\\|").replace("\n", " ")
+    """Text from pages and feeds as literal markdown in a table cell: markdown
+    and HTML have no effect, a line break does not end the row."""
+    if value is None:
+        return ""
+    text = html.escape(" ".join(str(value).split()), quote=False)
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def _link(title: str | None, url: str) -> str:
+    """A markdown link whose target cannot break out of its parentheses."""
+    target = quote_url(url, safe=":/?#@!$&'*+,;=%~-._")
+    return f"[{_cell(title or '(untitled)')}]({target})"
+
+
+def headline(tally: RunTally) -> str:
+    """The first line of a run's summary: what is new, or that nothing is."""
+    if tally.stored:
+        return f"{tally.stored} new article(s), {tally.duplicates} duplicate(s), {tally.rejected} rejected"
+    return (
+        f"Nothing new: {tally.inputs} input(s), {tally.skipped} already recorded, "
+        f"{tally.duplicates} duplicate(s), {tally.rejected} rejected"
+    )
 
 
 def summary_markdown(run_id: str, tally: RunTally) -> str:
     lines = [
-        f"# Veille ingest run `{run_id}`",
+        f"# {headline(tally)}",
+        "",
+        f"Veille run `{run_id}`.",
         "",
         "| outcome | count |",
         "|---|---:|",
@@ -499,27 +544,34 @@ def summary_markdown(run_id: str, tally: RunTally) -> str:
                 f"| {p.entries} | {p.new_entries} | {_cell(p.error)} |"
             )
     if tally.new_articles:
-        lines += ["", "## New articles", "", "| title | source | published | link |",
-                  "|---|---|---|---|"]  # fmt: skip
+        # Three narrow columns (the title links to the article): the table fits
+        # the artifact pane of Prefect's UI at 1366 px.
+        lines += ["", "## New articles", "", "| article | source | published |", "|---|---|---|"]
         for a in tally.new_articles[:200]:
-            lines.append(
-                f"| {_cell(a['title'] or '(untitled)')} | {_cell(a['source'])} "
-                f"| {_cell(a['published_at'])} | {_cell(a['url'])} |"
-            )
+            published = (a["published_at"] or "")[:10]
+            lines.append(f"| {_link(a['title'], a['url'])} | {_cell(a['source'])} | {published} |")
         if len(tally.new_articles) > 200:
             lines.append(f"\n… and {len(tally.new_articles) - 200} more (see the articles table).")
     return "\n".join(lines)
 
 
+def artifact_suffix() -> str:
+    """Which runs share artifact keys: a deployment's runs, or `veille ingest`'s.
+    Each key's latest version is then that deployment's last run."""
+    name = deployment.name or "ingest"
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "ingest"
+
+
 def _publish_artifacts(run_id: str, tally: RunTally) -> None:
+    suffix = artifact_suffix()
     create_markdown_artifact(
-        key="veille-ingest-summary",
+        key=f"veille-summary-{suffix}",
         markdown=summary_markdown(run_id, tally),
-        description=f"Veille ingest run {run_id}",
+        description=f"{headline(tally)} (run {run_id})",
     )
     if tally.new_articles:
         create_table_artifact(
-            key="veille-new-articles",
+            key=f"veille-new-articles-{suffix}",
             table=[
                 {k: a[k] for k in ("title", "source", "published_at", "url")}
                 for a in tally.new_articles[:1000]

@@ -32,7 +32,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from pydantic import TypeAdapter
 
 from extractors.core.settings import Feed, Settings, SettingsError
-from flows.ingest import ingest_in_flow
+from flows.ingest import ingest_in_flow, run_name
 from flows.prefect_server import die_with_parent, healthy, prefect_executable, stop_process
 
 LOCAL_API = "http://127.0.0.1:4200/api"
@@ -141,7 +141,12 @@ def _served_settings() -> Settings:
     return TypeAdapter(Settings).validate_python(json.loads(raw))
 
 
-@flow(name="veille-ingest", log_prints=False, task_runner=ThreadPoolTaskRunner(max_workers=os.cpu_count()))
+@flow(
+    name="veille-ingest",
+    flow_run_name=run_name,
+    log_prints=False,
+    task_runner=ThreadPoolTaskRunner(max_workers=os.cpu_count()),
+)
 def served_ingest(group: str) -> dict[str, Any]:
     """A scheduled run of `veille serve`: the feeds of one schedule group, or
     the watched folder.

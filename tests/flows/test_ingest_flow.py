@@ -154,19 +154,41 @@ def test_parallel_workers_give_the_same_outcomes(tmp_path: Path) -> None:
     assert Store(tmp_path / "par.duckdb").query(q) == Store(tmp_path / "serial.duckdb").query(q)
 
 
-def test_run_publishes_a_summary_artifact(db_path: Path) -> None:
+def test_run_publishes_a_summary_artifact_under_one_name(db_path: Path) -> None:
     from prefect.client.orchestration import get_client
 
     summary = ingest([SEEDS], db_path)
-    body = {"artifacts": {"key": {"any_": ["veille-ingest-summary"]}}, "limit": 200, "offset": 0}
+    again = ingest([SEEDS], db_path)
+    body = {"artifacts": {"key": {"any_": ["veille-summary-ingest"]}}, "limit": 200, "offset": 0}
     with get_client(sync_client=True) as client:
         # the client's read_artifacts sends nulls that this fastapi pin rejects: post the filter
         response = client.request("POST", "/artifacts/filter", json=body)
-    artifacts = [SimpleNamespace(**a) for a in response.json()]
-    mine = [a for a in artifacts if summary["run_id"] in (a.data or "")]
-    assert len(mine) == 1
-    assert "| new articles | 5 |" in mine[0].data
-    assert "Poutine n’a pas l’intention" in mine[0].data
+        flow_run_id = Store(db_path).query(
+            "SELECT flow_run_id FROM runs WHERE run_id = ?", [summary["run_id"]]
+        )[1][0][0]
+        flow_run = client.read_flow_run(flow_run_id)
+    artifacts = {a["flow_run_id"]: SimpleNamespace(**a) for a in response.json()}
+    first, second = artifacts[flow_run_id].data, artifacts[_flow_run_id(db_path, again)].data
+    assert first.startswith("# 5 new article(s), 0 duplicate(s), 0 rejected\n")
+    assert second.startswith("# Nothing new: 5 input(s), 5 already recorded")
+    assert "| new articles | 5 |" in first
+    # the title links to the article, markdown-escaped
+    assert "[Poutine n’a pas l’intention" in first and "](file:///" in first
+    assert flow_run.name == summary["run_id"]  # one name per run, in the UI and in `runs`
+
+
+def _flow_run_id(db_path: Path, summary: dict) -> str:
+    return Store(db_path).query("SELECT flow_run_id FROM runs WHERE run_id = ?", [summary["run_id"]])[1][0][0]
+
+
+def test_page_text_is_literal_in_the_markdown_summary() -> None:
+    from flows.ingest import _cell, _link
+
+    hostile = "[click](javascript:alert(1)) <img src=x onerror=alert(1)> | **bold** # h1\nnext"
+    cell = _cell(hostile)
+    assert "<img" not in cell and "|" not in cell.replace("\\|", "") and "\n" not in cell
+    assert cell.startswith("\\[click\\]\\(javascript:alert\\(1\\)\\)") and "\\*\\*bold\\*\\*" in cell
+    assert _link("t", "https://a.fr/x (1)") == "[t](https://a.fr/x%20%281%29)"
 
 
 def test_unwritable_database_fails_the_run_with_the_reason(tmp_path: Path) -> None:
