@@ -17,7 +17,6 @@ active in the task's process and the chunk is judged right there.
 
 from __future__ import annotations
 
-import html
 import math
 import os
 import re
@@ -491,22 +490,28 @@ def _finish(store: Store, run_id: str, status: RunStatus, error: str | None, tal
         get_run_logger().error("Could not record the end of run %s: %s", run_id, exc)
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
+# Characters that are markdown or HTML syntax inside a table cell, written as
+# numeric entities: a renderer shows them as themselves (Prefect's UI shows a
+# backslash escape literally, so "\\(" would appear as typed).
+_ENTITIES = {c: f"&#{ord(c)};" for c in "&<>[]*_`|\\~"}
+TITLE_CELL_CHARS = 70  # the new-articles table fits the artifact pane at 1366 px
 
 
-def _cell(value: Any) -> str:
-    """Text from pages and feeds as literal markdown in a table cell: markdown
-    and HTML have no effect, a line break does not end the row."""
+def _cell(value: Any, limit: int | None = None) -> str:
+    """Text from pages and feeds as literal text in a markdown table cell:
+    markdown and HTML have no effect, a line break does not end the row."""
     if value is None:
         return ""
-    text = html.escape(" ".join(str(value).split()), quote=False)
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    text = " ".join(str(value).split())
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return "".join(_ENTITIES.get(c, c) for c in text)
 
 
 def _link(title: str | None, url: str) -> str:
     """A markdown link whose target cannot break out of its parentheses."""
     target = quote_url(url, safe=":/?#@!$&'*+,;=%~-._")
-    return f"[{_cell(title or '(untitled)')}]({target})"
+    return f"[{_cell(title or '(untitled)', TITLE_CELL_CHARS)}]({target})"
 
 
 def headline(tally: RunTally) -> str:

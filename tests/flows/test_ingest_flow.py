@@ -182,13 +182,17 @@ def _flow_run_id(db_path: Path, summary: dict) -> str:
 
 
 def test_page_text_is_literal_in_the_markdown_summary() -> None:
-    from flows.ingest import _cell, _link
+    import html
 
-    hostile = "[click](javascript:alert(1)) <img src=x onerror=alert(1)> | **bold** # h1\nnext"
+    from flows.ingest import TITLE_CELL_CHARS, _cell, _link
+
+    hostile = "[click](javascript:alert(1)) <img src=x onerror=alert(1)> | **bold** `code` # h1\nnext"
     cell = _cell(hostile)
-    assert "<img" not in cell and "|" not in cell.replace("\\|", "") and "\n" not in cell
-    assert cell.startswith("\\[click\\]\\(javascript:alert\\(1\\)\\)") and "\\*\\*bold\\*\\*" in cell
+    assert not set(cell) & set("[]<>|*`\n")  # no markdown or HTML syntax left
+    assert html.unescape(cell) == " ".join(hostile.split())  # and nothing lost
     assert _link("t", "https://a.fr/x (1)") == "[t](https://a.fr/x%20%281%29)"
+    long = _link("Poutine " * 30, "https://a.fr/x")
+    assert len(html.unescape(long.split("](")[0][1:])) == TITLE_CELL_CHARS and "…]" in long
 
 
 def test_unwritable_database_fails_the_run_with_the_reason(tmp_path: Path) -> None:

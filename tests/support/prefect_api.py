@@ -36,7 +36,8 @@ class PrefectServer:
     def __init__(self, home: Path) -> None:
         port = free_port()
         self.api = f"http://127.0.0.1:{port}/api"
-        env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+        env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+               "PREFECT_UI_API_URL": self.api}  # the UI in a browser asks this server, not :4200  # fmt: skip
         env.pop("PREFECT_API_URL", None)
         prefect = Path(sys.executable).with_name("prefect")
         self.proc = subprocess.Popen(
