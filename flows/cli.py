@@ -8,8 +8,8 @@ the exit codes are set here, in `EXIT_CODES` and the `EXIT_*` constants.
 
 from __future__ import annotations
 
-import csv
 import json
+import logging
 import math
 import os
 import signal
@@ -17,7 +17,9 @@ import sys
 import time
 import traceback
 import uuid
-from datetime import date, datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -27,6 +29,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from extractors.core.errors import ConfigError, VeilleError
 from extractors.core.records import Rejected, RunStatus
@@ -35,10 +38,12 @@ from extractors.judge.parallel import WorkerPool
 from extractors.judge.pipeline import describe, describe_items
 from extractors.judge.topic import load_profile
 from extractors.sources import files, registry
+from flows.output import QueryFormat, jsonable, write_rows, write_status
 from flows.prefect_server import TemporaryServer, startup_timeout
 from flows.summary import RunTally, run_summary
+from storage.export import ExportFormat, ExportTable, export_table
 from storage.locks import RunLock, RunLockTimeout
-from storage.store import Store, StoreError, StoreLocked
+from storage.store import QueryRefused, Store, StoreError, StoreLocked
 
 app = typer.Typer(
     name="veille",
@@ -55,12 +60,6 @@ DbOption = Annotated[
     typer.Option("--db", help="DuckDB file (default: $VEILLE_DB, else data/veille.duckdb)."),
 ]
 ConfigOption = Annotated[Path | None, typer.Option("--config", help="TOML settings file (see veille.toml).")]
-
-
-class QueryFormat(StrEnum):
-    table = "table"
-    csv = "csv"
-    json = "json"
 
 
 class ExtractFormat(StrEnum):
@@ -114,13 +113,8 @@ def _prefect_defaults() -> None:
     No analytics (no internet here, nor at many users' sites), and time for the
     temporary server to start on a busy machine (Prefect's default is 20 s)."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")  # Prefect's client notice and telemetry
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return str(value)
 
 
 @app.command()
@@ -285,13 +279,74 @@ def _run_ingest(
     try:
         Store.for_settings(settings.storage).ensure()
         with temporary_settings(api), bar, progress_hook(on_progress), prestarted(pool):
-            return run_ingest(settings, paths=[str(p) for p in paths], feeds=sources, urls=urls)
+            with _prefect_logs_through(err, temporary=server is not None):
+                summary = run_ingest(settings, paths=[str(p) for p in paths], feeds=sources, urls=urls)
     except StoreError as exc:
         raise fail(exc) from exc
+    if server is not None:
+        _how_to_see_the_run(settings, summary["run_id"])
+    return summary
+
+
+class _LogLines(logging.Handler):
+    """Prefect's console log lines, printed by the console the progress bar
+    draws on (so each line lands above the bar instead of being glued to it),
+    as plain text (never Rich markup: they carry page titles and URLs)."""
+
+    def __init__(self, console: Console, like: logging.Handler, temporary: bool) -> None:
+        super().__init__(like.level)
+        self.console, self.temporary = console, temporary
+        self.setFormatter(like.formatter)
+        self.filters = list(like.filters)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # "View at <url>" names the temporary server: no UI, and gone at exit
+        if self.temporary and record.getMessage().startswith("View at "):
+            return
+        try:
+            self.console.print(Text(self.format(record)), soft_wrap=True)
+        except Exception:  # noqa: BLE001 - a log line never stops a run
+            self.handleError(record)
+
+
+@contextmanager
+def _prefect_logs_through(console: Console, temporary: bool) -> Iterator[None]:
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    root = logging.getLogger()
+    theirs = [h for h in root.handlers if isinstance(h, PrefectConsoleHandler)]
+    ours = [_LogLines(console, h, temporary) for h in theirs]
+    for old, new in zip(theirs, ours, strict=True):
+        root.removeHandler(old)
+        root.addHandler(new)
+    try:
+        yield
+    finally:
+        for old, new in zip(theirs, ours, strict=True):
+            root.removeHandler(new)
+            root.addHandler(old)
+
+
+def _how_to_see_the_run(settings: Settings, run_id: str) -> None:
+    """The temporary server is gone; its runs are in Prefect's database."""
+    try:
+        rows = Store.for_settings(settings.storage).query(
+            "SELECT flow_run_id FROM runs WHERE run_id = ?", [run_id]
+        )[1]
+    except StoreError:
+        return
+    if not rows or not rows[0][0]:
+        return
+    home = os.environ.get("PREFECT_HOME", "~/.prefect")
+    err.print(
+        Text(f"To see this run in Prefect's UI: PREFECT_HOME={home} prefect server start, "
+             f"then http://127.0.0.1:4200/runs/flow-run/{rows[0][0]}"),
+        soft_wrap=True,
+    )  # fmt: skip
 
 
 def _print_summary(summary: dict[str, Any]) -> None:
-    table = Table(title=f"Run {summary['run_id']} → {summary['db']}", show_header=True)
+    table = Table(title=f"Run {summary['run_id']}")
     table.add_column("outcome")
     table.add_column("count", justify="right")
     for key in ("inputs", "stored", "duplicates", "rejected", "skipped"):
@@ -301,11 +356,12 @@ def _print_summary(summary: dict[str, Any]) -> None:
     for reason, n in sorted(summary["rejects_by_reason"].items()):
         table.add_row(f"  rejected: {reason}", str(n))
     out.print(table)
+    out.print(Text(f"Database: {summary['db']}"), soft_wrap=True)  # whole, for copy and paste
     if summary["feeds"]:
         feeds = Table("feed", "status", "HTTP", "entries", "new", "error", title="Feeds")
         for f in summary["feeds"]:
-            feeds.add_row(f["name"] or f["url"], f["status"], str(f["http_status"] or ""),
-                          str(f["entries"]), str(f["new"]), f["error"] or "")  # fmt: skip
+            feeds.add_row(Text(f["name"] or f["url"]), f["status"], str(f["http_status"] or ""),
+                          str(f["entries"]), str(f["new"]), Text(f["error"] or ""))  # fmt: skip
         out.print(feeds)
 
 
@@ -331,46 +387,48 @@ def _reading_store(settings: Settings, snapshot: bool) -> Store:
 
 @app.command()
 def query(
-    sql: Annotated[str, typer.Argument(help="SQL to run, read-only.")],
+    sql: Annotated[
+        str,
+        typer.Argument(
+            metavar="SQL",
+            help="One SQL statement that reads; - reads it from stdin. "
+            "SQL that starts with - goes after --, options before: veille query --db F -- '-- note'",
+        ),
+    ],
     db: DbOption = None,
     config: ConfigOption = None,
-    format: Annotated[QueryFormat, typer.Option("--format", help="Output format.")] = (QueryFormat.table),
+    format: Annotated[
+        QueryFormat, typer.Option("--format", help="Output format; NULL shows as NULL in a table.")
+    ] = QueryFormat.table,
     snapshot: Annotated[
         bool, typer.Option("--snapshot", help="Read the snapshot published after the last run.")
     ] = False,
 ) -> None:
-    """Run read-only SQL on the database."""
+    """Run one read-only SQL statement on the database.
+
+    Statements that read run (SELECT, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN, PRAGMA, CALL),
+    on a connection that reaches no other file and no network; COPY, EXPORT, ATTACH,
+    INSTALL, LOAD, SET, writes, several statements or none are refused in one line
+    (exit 2): veille export writes data out."""
+    if sql == "-":
+        sql = sys.stdin.read()
     settings = _settings(config, db)
     try:
         columns, rows = _reading_store(settings, snapshot).query(sql)
+    except QueryRefused as exc:
+        raise fail(exc, EXIT_USAGE) from exc
     except StoreError as exc:
         raise fail(exc) from exc
-    _print_rows(columns, rows, format)
+    write_rows(columns, rows, format, out)
 
 
-def _print_rows(columns: list[str], rows: list[tuple], format: QueryFormat) -> None:
-    if format is QueryFormat.json:
-        records = [dict(zip(columns, row, strict=True)) for row in rows]
-        sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2, default=_jsonable) + "\n")
-    elif format is QueryFormat.csv:
-        writer = csv.writer(sys.stdout)
-        writer.writerow(columns)
-        writer.writerows(rows)
-    else:
-        table = Table(*columns, show_lines=False)
-        for row in rows:
-            table.add_row(*("" if v is None else str(v) for v in row))
-        out.print(table)
+# The view `feed_health` (storage/schema.py, migration 4) is the one place of this SQL.
+STATUS_SQL = "SELECT * FROM feed_health ORDER BY consecutive_failures DESC, name"
 
 
-STATUS_SQL = """
-SELECT f.name, f.url, f.kind, f.last_polled_at, f.last_status, f.last_http_status,
-       f.consecutive_failures, f.failing, f.last_error, f.entries_seen,
-       count(a.article_id) FILTER (WHERE a.ingested_at >= now() - INTERVAL 1 DAY) AS articles_day,
-       count(a.article_id) FILTER (WHERE a.ingested_at >= now() - INTERVAL 7 DAY) AS articles_week,
-       count(a.article_id) AS articles_total
-FROM feeds f LEFT JOIN articles a ON a.feed_url = f.url
-GROUP BY ALL ORDER BY f.consecutive_failures DESC, f.name
+STATUS_RUNS_SQL = """
+SELECT run_id, status, started_at, finished_at, inputs, stored, duplicates, rejected, skipped, error
+FROM runs ORDER BY started_at DESC LIMIT 5
 """
 
 
@@ -378,23 +436,118 @@ GROUP BY ALL ORDER BY f.consecutive_failures DESC, f.name
 def status(
     db: DbOption = None,
     config: ConfigOption = None,
-    format: Annotated[QueryFormat, typer.Option("--format", help="Output format.")] = (QueryFormat.table),
+    format: Annotated[
+        QueryFormat,
+        typer.Option("--format", help="Output format; json: an object with feeds and runs; csv: see README."),
+    ] = QueryFormat.table,
     snapshot: Annotated[bool, typer.Option("--snapshot", help="Read the snapshot.")] = False,
 ) -> None:
-    """Feed health: last poll, status, consecutive failures, articles in the last day and week."""
+    """Feed health (last poll, status, consecutive failures, last error, articles
+    in the last day, week and in all), then the last 5 runs."""
     settings = _settings(config, db)
-    store = _reading_store(settings, snapshot)
     try:
-        columns, rows = store.query(STATUS_SQL)
-        runs = store.query(
-            "SELECT run_id, status, started_at, finished_at, stored, duplicates, rejected "
-            "FROM runs ORDER BY started_at DESC LIMIT 5"
-        )
+        store = _reading_store(settings, snapshot)
+        feeds = store.query(STATUS_SQL)
+        runs = store.query(STATUS_RUNS_SQL)
     except StoreError as exc:
         raise fail(exc) from exc
-    _print_rows(columns, rows, format)
-    if format is QueryFormat.table:
-        _print_rows(*runs, format)
+    write_status(feeds, runs, format, out)
+
+
+@app.command()
+def convert(db: DbOption = None, config: ConfigOption = None) -> None:
+    """Rewrite the database in the configured storage format ([storage] storage_version).
+
+    For a database written in a newer format than analysts' DuckDB clients read:
+    every table, view and sequence is copied, row counts are checked, the old file
+    is kept as <db>.bak-<format> and the snapshot is refreshed. Takes the run lock."""
+    settings = _settings(config, db)
+    store = Store.for_settings(settings.storage)
+    if not store.path.exists():
+        raise fail(f"no database at {store.path}")
+    lock = RunLock(settings.storage.db)
+    try:
+        lock.acquire(settings.storage.run_lock_timeout_seconds)
+        try:
+            done = store.convert()
+            snapshot = _converted_snapshot(store, settings, done.converted, done.new_format)
+        finally:
+            lock.release()
+    except (StoreError, RunLockTimeout) as exc:
+        raise fail(exc) from exc
+    if done.converted:
+        line = (
+            f"veille: converted {done.path} from format {done.old_format} to {done.new_format}: "
+            f"{len(done.rows)} tables, {sum(done.rows.values()):,} rows, counts checked; "
+            f"the old file is {done.backup}{snapshot}"
+        )
+    else:
+        line = f"veille: {done.path} is already in format {done.new_format}: nothing to convert{snapshot}"
+    out.print(escape(line), highlight=False, soft_wrap=True)
+
+
+def _converted_snapshot(store: Store, settings: Settings, converted: bool, target: str) -> str:
+    """Publish the snapshot again when the database was converted (if snapshots
+    are published or one exists), or when the one there has another format;
+    what was done, for the command's line."""
+    snap = store.snapshot_path()
+    if snap.exists() and Store(snap).storage_format() != target:
+        return f"; snapshot {store.publish_snapshot()} rewritten in format {target}"
+    if converted and (snap.exists() or settings.storage.publish_snapshot):
+        return f"; snapshot {store.publish_snapshot()} refreshed"
+    return ""
+
+
+@app.command()
+def export(
+    out_dir: Annotated[
+        Path, typer.Option("--out", metavar="DIR", help="Folder for the export (created if needed).")
+    ],
+    format: Annotated[ExportFormat, typer.Option("--format", help="File format.")] = ExportFormat.parquet,
+    table: Annotated[ExportTable, typer.Option("--table", help="Table or view to export.")] = (
+        ExportTable.articles
+    ),
+    since: Annotated[
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="First day (publication day for articles).")
+    ] = None,
+    until: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Last day, included.")] = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+    snapshot: Annotated[bool, typer.Option("--snapshot", help="Read the snapshot.")] = False,
+) -> None:
+    """Write a table or view to files: Parquet by month (Hive layout), CSV safe for spreadsheets, JSON lines.
+
+    Goes to DIR/TABLE/month=YYYY-MM/ (Parquet) or DIR/TABLE.csv, DIR/TABLE.jsonl, replacing
+    the previous export of that table and format whole. Reads like veille query: the
+    snapshot when the service holds the database."""
+    settings = _settings(config, db)
+    if since and until and since > until:
+        raise fail(f"--since {since:%Y-%m-%d} is after --until {until:%Y-%m-%d}", EXIT_USAGE)
+    bar = Progress(
+        f"exporting {table.value}", BarColumn(), "[progress.percentage]{task.percentage:>3.0f}%",
+        TimeElapsedColumn(), console=err, disable=not err.is_terminal, transient=True,
+    )  # fmt: skip
+    task_id = bar.add_task("export", total=1.0)
+
+    def on_progress(fraction: float) -> None:  # from the export's thread, once it has lasted a moment
+        if not bar.live.is_started:
+            bar.start()
+        bar.update(task_id, completed=fraction)
+
+    try:
+        done = export_table(
+            _reading_store(settings, snapshot), table, format, out_dir,
+            since.date() if since else None, until.date() if until else None, on_progress,
+        )  # fmt: skip
+    except VeilleError as exc:
+        raise fail(exc) from exc
+    finally:
+        if bar.live.is_started:
+            bar.stop()
+    out.print(
+        Text(f"veille: exported {done.rows} rows of {done.table} in {done.files} file(s) to {done.path}"),
+        soft_wrap=True,
+    )
 
 
 @app.command()
@@ -416,9 +569,9 @@ def extract(
         ]
     if format is ExtractFormat.jsonl:
         for record in results:
-            sys.stdout.write(json.dumps(record, ensure_ascii=False, default=_jsonable) + "\n")
+            sys.stdout.write(json.dumps(record, ensure_ascii=False, default=jsonable) + "\n")
     else:
-        sys.stdout.write(json.dumps(results, ensure_ascii=False, indent=2, default=_jsonable) + "\n")
+        sys.stdout.write(json.dumps(results, ensure_ascii=False, indent=2, default=jsonable) + "\n")
 
 
 def _stop_exit_code(signal_name: str) -> int:

@@ -108,6 +108,61 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE feeds ADD COLUMN failing BOOLEAN NOT NULL DEFAULT false;
     """,
+    # 4: views for the questions analysts ask (README, "Views"). Plain SQL that
+    # DuckDB 1.x clients read too. Days of a TIMESTAMPTZ are in the session's
+    # time zone; a publication day is `published_date`, the date as written.
+    # A view changes by a later migration (CREATE OR REPLACE VIEW), like a table.
+    r"""
+    CREATE VIEW daily_volume AS
+    SELECT published_date AS day, source, count(*) AS articles,
+           CAST(sum(word_count) AS BIGINT) AS words
+    FROM articles
+    GROUP BY published_date, source;
+    COMMENT ON VIEW daily_volume IS 'Articles per publication day (published_date; NULL: undated) '
+        'and source (NULL: unknown), with their words.';
+
+    CREATE VIEW articles_with_duplicates AS
+    WITH copies AS (
+        SELECT d.duplicate_of AS article_id, d.detected_at,
+               coalesce(f.name, nullif(regexp_extract(d.url, '^https?://(?:www\.)?([^/:?#]+)', 1), ''))
+                   AS copy_source
+        FROM duplicates d LEFT JOIN feeds f ON f.url = d.feed_url
+    ), per_article AS (
+        SELECT article_id, count(*) AS duplicate_count,
+               list(DISTINCT copy_source ORDER BY copy_source) FILTER (WHERE copy_source IS NOT NULL)
+                   AS duplicate_sources,
+               max(detected_at) AS last_duplicate_at
+        FROM copies
+        GROUP BY article_id
+    )
+    SELECT a.article_id, a.url, a.title, a.source, a.source_domain, a.published_at, a.published_date,
+           coalesce(p.duplicate_count, 0) AS duplicate_count,
+           coalesce(p.duplicate_sources, CAST([] AS VARCHAR[])) AS duplicate_sources,
+           p.last_duplicate_at
+    FROM articles a LEFT JOIN per_article p ON p.article_id = a.article_id;
+    COMMENT ON VIEW articles_with_duplicates IS 'Each stored article with how many inputs were '
+        'its duplicates (url, exact or near) and their sources: the name of the feed a duplicate '
+        'came from, else the host of its URL (none for local files).';
+
+    CREATE VIEW rejects_daily AS
+    SELECT CAST(rejected_at AS DATE) AS day, reason, count(*) AS rejects,
+           CAST(sum(attempts) AS BIGINT) AS attempts
+    FROM rejects
+    GROUP BY CAST(rejected_at AS DATE), reason;
+    COMMENT ON VIEW rejects_daily IS 'Rejected inputs per day of their last rejection and reason; '
+        'attempts counts the tries of inputs rejected again (unreadable, fetch_failed).';
+
+    CREATE VIEW feed_health AS
+    SELECT f.name, f.url, f.kind, f.last_polled_at, f.last_status, f.last_http_status,
+           f.consecutive_failures, f.failing, f.last_error, f.entries_seen,
+           count(a.article_id) FILTER (WHERE a.ingested_at >= now() - INTERVAL 1 DAY) AS articles_day,
+           count(a.article_id) FILTER (WHERE a.ingested_at >= now() - INTERVAL 7 DAY) AS articles_week,
+           count(a.article_id) AS articles_total
+    FROM feeds f LEFT JOIN articles a ON a.feed_url = f.url
+    GROUP BY ALL;
+    COMMENT ON VIEW feed_health IS 'Each polled source: last poll, status, consecutive failures, '
+        'and the articles it gave in the last day, week and in all (what veille status shows).';
+    """,
 ]
 
 LATEST = len(MIGRATIONS)

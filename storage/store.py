@@ -10,6 +10,13 @@ caller decides whether to retry later.
 Every outcome is written once. An input whose location already has a final
 outcome (stored, duplicate, or a rejection that will not change) is skipped,
 so re-running over the same inputs adds nothing and records nothing new.
+
+Files are written in a storage format older DuckDB clients read (`[storage]
+storage_version`, v1.2.0 by default): the duckdb library that writes them
+(2.0) would otherwise use its own format, which the CLI, DBeaver or R on a
+1.x release refuse ("version number 69, but we can only read versions
+between 64 and 68"). A new file and every snapshot take that format; an
+existing file keeps the one it has until `convert` rewrites it.
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ from typing import Any
 import duckdb
 
 from extractors.core import urls
-from extractors.core.errors import TransientError, VeilleError
+from extractors.core.errors import TerminalError, TransientError, VeilleError
 from extractors.core.records import (
     Candidate,
     Duplicate,
@@ -49,6 +56,7 @@ from extractors.dedup.decision import article_id, decide
 from storage.schema import LATEST, MIGRATIONS
 
 RETRYABLE = tuple(r.value for r in RejectReason if r.retryable)
+DEFAULT_STORAGE_VERSION = StorageSettings().storage_version
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (.+?)(?:\. See|\. However|$)", re.S)
 
 
@@ -62,6 +70,68 @@ class StoreError(VeilleError):
 
 class StoreLocked(StoreError, TransientError):
     """Another process holds the database file: transient, it lets go sooner or later."""
+
+
+class QueryRefused(StoreError, TerminalError):
+    """SQL that `Store.query` does not run: empty, several statements, or one
+    that would write, reach files other than the database or the network, or
+    change settings. The message says which, in one line."""
+
+
+# The kinds of statement `Store.query` runs: they read. `PRAGMA` and `CALL`
+# include a few that would change settings (`PRAGMA enable_profiling`,
+# `CALL enable_logging()`): the sandbox's locked configuration refuses those.
+READING_STATEMENTS = frozenset(
+    {
+        duckdb.StatementType.SELECT,  # also DESCRIBE, SHOW, SUMMARIZE, FROM …, VALUES …
+        duckdb.StatementType.EXPLAIN,
+        duckdb.StatementType.PRAGMA,  # table_info, database_size, version…
+        duckdb.StatementType.CALL,  # pragma_version(), duckdb_tables()…
+    }
+)
+_WHY_REFUSED = {
+    duckdb.StatementType.COPY: "writes files",
+    duckdb.StatementType.EXPORT: "writes files",
+    duckdb.StatementType.COPY_DATABASE: "writes to another database",
+    duckdb.StatementType.ATTACH: "opens other databases",
+    duckdb.StatementType.DETACH: "changes the attached databases",
+    duckdb.StatementType.LOAD: "installs or loads extensions",
+    duckdb.StatementType.SET: "changes settings",
+    duckdb.StatementType.VARIABLE_SET: "changes settings",
+}
+# Statements DuckDB rewrites into a PRAGMA (`COPY FROM DATABASE a TO b`, `IMPORT DATABASE`).
+_WHY_REFUSED_KEYWORD = {"COPY": "copies data out of the database", "IMPORT": "changes the database"}
+_EXPORT_HINT = "veille query only reads its database (to write data out, use `veille export`)"
+# A connection for SQL the user wrote: no file but its database, no network
+# (so no ATTACH, COPY TO, read_csv of other files, INSTALL), and settings
+# locked, so that no SET undoes this. DuckDB's refusals then say:
+_SANDBOX = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "lock_configuration": True,
+}
+_SANDBOX_REFUSALS = ("file system operations are disabled", "external extensions is disabled",
+                     "configuration has been locked")  # fmt: skip
+
+
+def reading_statement(sql: str) -> duckdb.Statement:
+    """The one reading statement in `sql`, else `QueryRefused`. `sql` that does
+    not parse is a `StoreError` with DuckDB's message."""
+    try:
+        statements = duckdb.extract_statements(sql)
+    except duckdb.Error as exc:
+        raise StoreError(str(exc)) from exc
+    if not statements:
+        raise QueryRefused("no SQL statement to run: the SQL is empty or only comments")
+    if len(statements) > 1:
+        raise QueryRefused(f"{len(statements)} SQL statements given: queries run one at a time")
+    (statement,) = statements
+    words = statement.query.upper().split(None, 2)
+    keyword = " ".join(words[:2] if words[:1] == ["FORCE"] else words[:1])
+    if statement.type in READING_STATEMENTS and keyword not in _WHY_REFUSED_KEYWORD:
+        return statement
+    why = _WHY_REFUSED.get(statement.type) or _WHY_REFUSED_KEYWORD.get(keyword, "changes the database")
+    raise QueryRefused(f"{keyword} refused: it {why}; {_EXPORT_HINT}")
 
 
 _HELD_SIGNALS = (signal.SIGTERM, signal.SIGINT)
@@ -161,21 +231,47 @@ ARTICLE_COLUMNS: dict[str, tuple[str, Callable[[NewArticle], Any]]] = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class Conversion:
+    """What `Store.convert` did. Formats are DuckDB's names for them
+    ("v1.2.0+": read by DuckDB 1.2 and later)."""
+
+    path: Path
+    old_format: str
+    new_format: str
+    rows: dict[str, int] = field(default_factory=dict)  # per table, the same in both files
+    backup: Path | None = None  # the old file, kept; None when nothing was converted
+
+    @property
+    def converted(self) -> bool:
+        return self.backup is not None
+
+
 class Store:
-    def __init__(self, path: str | Path, lock_timeout: float = 30.0) -> None:
+    def __init__(
+        self, path: str | Path, lock_timeout: float = 30.0, storage_version: str = DEFAULT_STORAGE_VERSION
+    ) -> None:
+        """`storage_version`: the DuckDB format of the files this store creates
+        (its database when new, its snapshots), "latest" for the library's own."""
         self.path = Path(path)
         self.lock_timeout = lock_timeout
+        self.storage_version = storage_version
 
     # -- connections -------------------------------------------------------
 
     @classmethod
     def for_settings(cls, storage: StorageSettings) -> Store:
         """The store that `[storage]` names."""
-        return cls(storage.db, storage.lock_timeout_seconds)
+        return cls(storage.db, storage.lock_timeout_seconds, storage.storage_version)
 
     @contextmanager
-    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A short-lived connection; a writable one is migrated to the latest schema."""
+    def connect(
+        self, read_only: bool = False, sandboxed: bool = False
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A short-lived connection; a writable one is migrated to the latest schema.
+        A `sandboxed` one is read-only, reaches no file but the database nor
+        the network, and cannot change its settings: for SQL the user wrote."""
+        read_only = read_only or sandboxed
         if read_only and not self.path.exists():
             raise StoreError(f"no database at {self.path} (run `veille ingest` first)")
         if not read_only:
@@ -183,7 +279,7 @@ class Store:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise StoreError(f"cannot create {self.path.parent}: {exc.strerror}") from exc
-        con = self._open(read_only)
+        con = self._open(read_only, sandboxed=sandboxed)
         try:
             with nullcontext() if read_only else signals_held():
                 if not read_only:
@@ -194,15 +290,25 @@ class Store:
         finally:
             con.close()
 
-    def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+    def _open(
+        self, read_only: bool, threads: int | None = 1, sandboxed: bool = False
+    ) -> duckdb.DuckDBPyConnection:
         deadline = time.monotonic() + self.lock_timeout
         delay = 0.05
+        # The writer runs beside the extraction workers: one DuckDB thread
+        # (`threads`) is enough for its small transactions and leaves the CPUs
+        # to them. Readers (analysts' queries) get all threads. The storage
+        # version only applies to a file this creates: DuckDB opens an
+        # existing file in the format it has, whatever the setting says.
+        config: dict[str, Any] = {}
+        if not read_only:
+            config["storage_compatibility_version"] = self.storage_version
+            if threads:
+                config["threads"] = threads
+        if sandboxed:
+            config.update(_SANDBOX)
         while True:
             try:
-                # The writer runs beside the extraction workers: one DuckDB
-                # thread is enough for its small transactions and leaves the
-                # CPUs to them. Readers (analysts' queries) get all threads.
-                config = {} if read_only else {"threads": 1}
                 return duckdb.connect(str(self.path), read_only=read_only, config=config)
             except duckdb.IOException as exc:
                 message = str(exc)
@@ -217,7 +323,17 @@ class Store:
                 time.sleep(delay)
                 delay = min(delay * 2, 1.0)
             except duckdb.Error as exc:
-                raise StoreError(f"cannot open {self.path}: {exc}") from exc
+                raise StoreError(f"cannot open {self.path}: {self._format_problem(exc)}") from exc
+
+    def _format_problem(self, exc: duckdb.Error) -> str:
+        """DuckDB's message, shortened when it is about an unknown storage version
+        (DuckDB lists every version it knows, some seventy)."""
+        if "not a known DuckDB version" in str(exc):
+            return (
+                f"storage_version {self.storage_version!r} is not a DuckDB version that "
+                f"duckdb {duckdb.__version__} knows (v1.2.0, v1.5.0, latest...)"
+            )
+        return str(exc)
 
     def _migrate(self, con: duckdb.DuckDBPyConnection) -> None:
         con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
@@ -527,35 +643,144 @@ class Store:
         return self.path.with_name(f"{self.path.stem}.snapshot{self.path.suffix or '.duckdb'}")
 
     def publish_snapshot(self) -> Path:
-        """Copy the database to its snapshot file, atomically.
+        """Copy the database to its snapshot file, atomically, in `storage_version`'s format.
 
         Analysts open the snapshot (read-only, for as long as they like)
         instead of the live file, whose lock would block the writer. The copy
         is taken while this process holds the write lock, right after a
         checkpoint, so it is consistent; `os.replace` swaps it in, so a reader
         sees the old snapshot or the new one, never half of one, and a session
-        that still has the old file open keeps reading it undisturbed.
+        that still has the old file open keeps reading it undisturbed. When
+        the live file has the configured format the copy is a file copy;
+        when it has another (written before `convert`), the snapshot is
+        rewritten in the configured format, so analysts' clients still open it.
         """
         target = self.snapshot_path()
         tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         with self.connect() as con:
             con.execute("CHECKPOINT")
             try:
-                shutil.copyfile(self.path, tmp)
-                with open(tmp, "rb+") as handle:
-                    os.fsync(handle.fileno())
+                _remove_database_file(tmp)
+                if _file_format(con) == self._create_empty(con, tmp):
+                    _remove_database_file(tmp)
+                    shutil.copyfile(self.path, tmp)
+                else:
+                    self._copy_into(con, tmp)
+                _fsync(tmp)
                 os.replace(tmp, target)
             except OSError as exc:
-                tmp.unlink(missing_ok=True)
+                _remove_database_file(tmp)
                 raise StoreError(f"cannot write snapshot {target}: {exc.strerror or exc}") from exc
+            except BaseException:
+                _remove_database_file(tmp)
+                raise
         return target
+
+    # -- storage format ----------------------------------------------------------
+
+    def storage_format(self) -> str:
+        """The format of the database file, as DuckDB names it ("v1.2.0+")."""
+        with self.connect(read_only=True) as con:
+            return _file_format(con)
+
+    def _attach_new(self, con: duckdb.DuckDBPyConnection, path: Path) -> None:
+        """Create the database `path` in `storage_version`'s format, attached as `_TARGET`."""
+        version = _literal(self.storage_version)
+        try:
+            con.execute(f"ATTACH {_literal(path)} AS {_TARGET} (STORAGE_VERSION {version})")
+        except duckdb.Error as exc:
+            raise StoreError(f"cannot create {path}: {self._format_problem(exc)}") from exc
+
+    def _create_empty(self, con: duckdb.DuckDBPyConnection, path: Path) -> str:
+        """Create the empty database `path` in `storage_version`'s format; its format's name."""
+        self._attach_new(con, path)
+        try:
+            return _file_format(con, _TARGET)
+        finally:
+            con.execute(f"DETACH {_TARGET}")
+
+    def _copy_into(self, con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, int]:
+        """Copy the connection's database (tables with their rows and constraints,
+        views, sequences at their current value, macros, types) into the new file
+        `path`, in `storage_version`'s format. Returns the rows of each table,
+        checked to be the same in both; a difference is a `StoreError`."""
+        source = str(_one(con, "SELECT current_database()"))
+        self._attach_new(con, path)
+        try:
+            con.execute(f"COPY FROM DATABASE {_quoted(source)} TO {_TARGET}")
+            return _same_contents(con, source, _TARGET)
+        finally:
+            con.execute(f"DETACH {_TARGET}")
+
+    def convert(self) -> Conversion:
+        """Rewrite an existing database in `storage_version`'s format, nothing lost.
+
+        The caller holds the run lock (no run writes meanwhile); this holds
+        DuckDB's lock while it copies. Every table, view, sequence, macro and
+        type is copied to a new file beside the database (schema_version
+        included: the schema is not migrated), row counts are compared table
+        by table, then the old file is kept as `<db>.bak-<its format>` and
+        the new one renamed over the database in one step: a reader sees one
+        file or the other. A file already in that format is left as it is."""
+        if not self.path.exists():
+            raise StoreError(f"no database at {self.path}")
+        tmp = self.path.with_name(f".{self.path.name}.convert-{os.getpid()}.tmp")
+        con = self._open(read_only=False, threads=None)
+        try:
+            with signals_held():
+                con.execute("CHECKPOINT")
+                old = _file_format(con)
+                _remove_database_file(tmp)
+                new = self._create_empty(con, tmp)
+                _remove_database_file(tmp)
+                if old == new:
+                    return Conversion(self.path, old, new)
+                rows = self._copy_into(con, tmp)
+        except duckdb.Error as exc:
+            _remove_database_file(tmp)
+            raise StoreError(f"{self.path}: not converted: {exc}") from exc
+        except BaseException:
+            _remove_database_file(tmp)
+            raise
+        finally:
+            con.close()
+        try:
+            if Path(f"{self.path}.wal").exists():  # it would be replayed on the new file
+                raise StoreError(f"{self.path}: written to while converting; not converted, try again")
+            backup = _unused(self.path.with_name(f"{self.path.name}.bak-{old.rstrip('+')}"))
+            try:
+                os.link(self.path, backup)  # the old file stays whole under its new name
+            except OSError:
+                shutil.copy2(self.path, backup)
+            _fsync(tmp)
+            os.replace(tmp, self.path)
+        except OSError as exc:
+            raise StoreError(f"{self.path}: not converted: {exc.strerror or exc}") from exc
+        finally:
+            _remove_database_file(tmp)
+        return Conversion(self.path, old, new, rows, backup)
 
     # -- reading ---------------------------------------------------------------
 
     def query(self, sql: str, params: Sequence[Any] | None = None) -> tuple[list[str], list[tuple]]:
-        """Run read-only SQL; returns (column names, rows)."""
-        with self.connect(read_only=True) as con:
-            cursor = con.execute(sql, params or [])
+        """Run one reading statement; returns (column names, rows).
+
+        Read-only twice over, since DuckDB's read-only mode covers only the
+        database's own tables (`COPY … TO`, `EXPORT DATABASE`, `ATTACH` and
+        `INSTALL` still write files or reach the network): the statement must
+        be of a reading kind (`READING_STATEMENTS`), and it runs on a sandboxed
+        connection, which stops what that check lets through (`EXPLAIN ANALYZE
+        COPY …`, `read_csv('/etc/passwd')`, `PRAGMA enable_profiling`). Either
+        refusal is a `QueryRefused`."""
+        reading_statement(sql)
+        with self.connect(sandboxed=True) as con:
+            try:
+                cursor = con.execute(sql, params or [])
+            except duckdb.Error as exc:
+                first = (str(exc).splitlines() or [type(exc).__name__])[0].replace('""', '"')
+                if any(refusal in first for refusal in _SANDBOX_REFUSALS):
+                    raise QueryRefused(f"refused: {first}; {_EXPORT_HINT}") from exc
+                raise
             if cursor.description is None:
                 return [], []
             return [d[0] for d in cursor.description], cursor.fetchall()
@@ -571,6 +796,82 @@ class Store:
         summary = dict(zip(cols, row, strict=True)) if row else {}
         summary["rejects_by_reason"] = dict(reasons)
         return summary
+
+
+_TARGET = "veille_copy_target"  # the alias of the file a copy writes
+
+
+def _one(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> Any:
+    row = con.execute(sql, list(params)).fetchone()
+    return row[0] if row else None
+
+
+def _literal(value: object) -> str:
+    """A SQL string literal (ATTACH takes no parameters)."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _file_format(con: duckdb.DuckDBPyConnection, database: str | None = None) -> str:
+    """The storage format of an attached database (default: the connection's own)."""
+    sql = "SELECT tags['storage_version'] FROM duckdb_databases() WHERE database_name = "
+    if database is None:
+        return str(_one(con, sql + "current_database()"))
+    return str(_one(con, sql + "?", [database]))
+
+
+_CATALOG_SQL = """
+SELECT 'table ' || schema_name || '.' || table_name FROM duckdb_tables() WHERE database_name = $1
+UNION ALL SELECT 'view ' || schema_name || '.' || view_name FROM duckdb_views()
+    WHERE database_name = $1 AND NOT internal
+UNION ALL SELECT 'sequence ' || schema_name || '.' || sequence_name || ' at ' || coalesce(last_value, 0)
+    FROM duckdb_sequences() WHERE database_name = $1
+UNION ALL SELECT 'index ' || schema_name || '.' || index_name FROM duckdb_indexes() WHERE database_name = $1
+"""
+
+
+def _same_contents(con: duckdb.DuckDBPyConnection, source: str, copy: str) -> dict[str, int]:
+    """The rows of each table of the database `source`, after checking that
+    `copy` has the same tables, views, sequences (at the same value) and
+    indexes, and the same number of rows in each table."""
+    src, dst = (sorted(r[0] for r in con.execute(_CATALOG_SQL, [db]).fetchall()) for db in (source, copy))
+    if src != dst:
+        raise StoreError(f"the copy differs from the database: {', '.join(sorted(set(src) ^ set(dst)))}")
+    rows: dict[str, int] = {}
+    tables = con.execute(
+        "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ? ORDER BY ALL", [source]
+    ).fetchall()
+    for schema, table in tables:
+        name = f"{_quoted(schema)}.{_quoted(table)}"
+        before = _one(con, f"SELECT count(*) FROM {_quoted(source)}.{name}")
+        after = _one(con, f"SELECT count(*) FROM {_quoted(copy)}.{name}")
+        if before != after:
+            raise StoreError(f"the copy of table {schema}.{table} has {after} rows, not {before}")
+        rows[table if schema == "main" else f"{schema}.{table}"] = before
+    return rows
+
+
+def _unused(path: Path) -> Path:
+    """`path`, or `path-2`, `path-3`... : the first name not taken (a backup never overwrites one)."""
+    candidate, n = path, 1
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{path.name}-{n}")
+    return candidate
+
+
+def _fsync(path: Path) -> None:
+    with open(path, "rb+") as handle:
+        os.fsync(handle.fileno())
+
+
+def _remove_database_file(path: Path) -> None:
+    """A temporary database file and its write-ahead log, if any."""
+    path.unlink(missing_ok=True)
+    Path(f"{path}.wal").unlink(missing_ok=True)
 
 
 class _SqlIndex:

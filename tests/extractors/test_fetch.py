@@ -466,7 +466,9 @@ def test_fetch_error_survives_pickling():
 
 
 def test_policy_rejects_nonsense():
-    with pytest.raises(SettingsError, match=r"ingest.max_bytes must be positive, not 0"):
+    with pytest.raises(
+        SettingsError, match="ingest.max_bytes must be positive and at most 1,000,000,000, not 0"
+    ):
         IngestSettings(max_bytes=0)
     with pytest.raises(SettingsError, match="fetch.allowed_networks has 'not a network'"):
         FetchSettings(allowed_networks=("not a network",))

@@ -126,7 +126,7 @@ def test_query_falls_back_to_the_snapshot_while_the_database_is_held(ingested: P
 def test_status_reports_feeds_and_runs(ingested: Path, local_server: LocalServer) -> None:
     files_only = runner.invoke(app, ["status", "--db", str(ingested), "--format", "json"])
     assert files_only.exit_code == 0, files_only.output
-    assert json.loads(files_only.stdout) == []  # files only: no feed yet
+    assert json.loads(files_only.stdout)["feeds"] == []  # files only: no feed yet
     page = journal_page(ARTICLES["entrepots"]).encode()
     local_server.route("/a.html", page, headers={"Content-Type": "text/html; charset=utf-8"})
     feed_url = local_server.url("/feed.xml")
@@ -140,7 +140,9 @@ def test_status_reports_feeds_and_runs(ingested: Path, local_server: LocalServer
     assert polled.exit_code == 0, polled.output
     result = runner.invoke(app, ["status", "--db", str(ingested), "--format", "json"])
     assert result.exit_code == 0, result.output
-    (feed,) = json.loads(result.stdout)
+    status = json.loads(result.stdout)
+    (feed,) = status["feeds"]
+    assert [(run["status"], run["stored"]) for run in status["runs"]] == [("completed", 1), ("completed", 5)]
     assert feed["last_polled_at"] is not None
     assert {k: v for k, v in feed.items() if k != "last_polled_at"} == {
         "name": feed_url, "url": feed_url, "kind": "feed", "last_status": "ok", "last_http_status": 200,
@@ -150,9 +152,9 @@ def test_status_reports_feeds_and_runs(ingested: Path, local_server: LocalServer
     table = runner.invoke(app, ["status", "--db", str(ingested)], env={"COLUMNS": "400"})
     assert table.exit_code == 0, table.output
     (feeds_header, feeds), (runs_header, runs) = _table(table.stdout)
-    assert (feeds_header[:3], feeds_header[-1]) == (["name", "url", "kind"], "articles_total")
-    assert [(f[:3], f[4], f[-1]) for f in feeds] == [([feed_url, feed_url, "feed"], "ok", "1")]
-    assert runs_header[:2] == ["run_id", "status"]
+    assert (feeds_header[:4], feeds_header[-1]) == (["feed", "kind", "last poll", "status"], "total")
+    assert [(f[:2], f[3], f[-1]) for f in feeds] == [([feed_url, "feed"], "ok 200", "1")]
+    assert runs_header[:2] == ["run", "status"]
     assert [(run[1], run[4]) for run in runs] == [("completed", "1"), ("completed", "5")]  # newest first
 
 

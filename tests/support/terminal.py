@@ -16,6 +16,7 @@ from pathlib import Path
 
 from tests.support.processes import stop_group
 
+_TOKEN = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07|\x1b.|\r|\n|[^\x1b\r\n]+")
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07|\r")
 
 
@@ -52,6 +53,33 @@ class Terminal:
     def output(self) -> str:
         """What the terminal showed, without colours and cursor movements."""
         return _ANSI.sub("", b"".join(self._chunks).decode("utf-8", "replace"))
+
+    @property
+    def screen(self) -> list[str]:
+        """The lines as a terminal would show them at the end: carriage returns,
+        erased lines and cursor moves up applied (what Rich's live display
+        uses), colours dropped. A line written over is gone; text written
+        after a line that was never ended stays glued to it, as a user sees."""
+        raw = b"".join(self._chunks).decode("utf-8", "replace")
+        lines: list[list[str]] = [[]]
+        row = col = 0
+        for token in _TOKEN.findall(raw):
+            if token == "\n":
+                row, col = row + 1, 0
+                if row == len(lines):
+                    lines.append([])
+            elif token == "\r":
+                col = 0
+            elif token.startswith("\x1b["):
+                if token.endswith("K"):
+                    del lines[row][col:]
+                elif token.endswith("A"):
+                    row = max(0, row - int(token[2:-1] or 1))
+            elif not token.startswith("\x1b"):
+                line = lines[row]
+                line[col : col + len(token)] = token
+                col += len(token)
+        return ["".join(line).rstrip() for line in lines]
 
     def wait_for(self, pattern: str, timeout: float) -> None:
         deadline = time.monotonic() + timeout
