@@ -43,6 +43,7 @@ from flows.prefect_server import TemporaryServer, startup_timeout
 from flows.summary import RunTally, run_summary
 from storage.export import ExportFormat, ExportTable, export_table
 from storage.locks import RunLock, RunLockTimeout
+from storage.schema import FEED_HEALTH_SQL
 from storage.store import QueryRefused, Store, StoreError, StoreLocked
 
 app = typer.Typer(
@@ -423,7 +424,9 @@ def query(
 
 
 # The view `feed_health` (storage/schema.py, migration 4) is the one place of this SQL.
-STATUS_SQL = "SELECT * FROM feed_health ORDER BY consecutive_failures DESC, name"
+# The `feed_health` view's query, run as such: a database not yet migrated to
+# the view (a read never migrates) still answers.
+STATUS_SQL = f"SELECT * FROM ({FEED_HEALTH_SQL}) ORDER BY consecutive_failures DESC, name"
 
 
 STATUS_RUNS_SQL = """

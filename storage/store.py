@@ -228,6 +228,8 @@ ARTICLE_COLUMNS: dict[str, tuple[str, Callable[[NewArticle], Any]]] = {
     "run_id": ("VARCHAR", lambda r: r.run_id),
     "location_key": ("VARCHAR", lambda r: urls.key(r.candidate.location)),
     "feed_url": ("VARCHAR", lambda r: r.candidate.feed_url),
+    "truncated": ("BOOLEAN", lambda r: r.candidate.truncated),
+    "authors": ("VARCHAR[]", lambda r: list(r.candidate.authors)),
 }
 
 

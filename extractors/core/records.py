@@ -112,6 +112,8 @@ class Extraction:
     language_probability: float = 1.0
     topic_terms: dict[str, int] = field(default_factory=dict)
     on_topic: bool = True
+    truncated: bool = False  # the page showed a paywall or a "read the rest" line
+    authors: tuple[str, ...] = ()  # people who signed it (page metadata, byline lines)
     removed: tuple[tuple[str, str], ...] = field(default=(), repr=False)
 
 

@@ -26,7 +26,7 @@ from extractors.core.records import (
     RejectReason,
 )
 from extractors.core.settings import Settings
-from extractors.core.textnorm import strip_control
+from extractors.core.textnorm import strip_control, words
 from extractors.dedup import fingerprint
 from extractors.judge import topic
 from extractors.sources import files
@@ -57,13 +57,14 @@ def extract(doc: Document, settings: Settings, timer: StageTimer | None = None) 
     timer = timer or StageTimer()
     t = time.perf_counter()
     title, date_meta, sitename, text = doc.title, None, None, doc.content
+    declared: tuple[str, ...] = ()
     page_url = doc.url
     if doc.kind == "html":
         page = html.extract(doc.content, url=doc.url, mode=settings.ingest.extraction)
         text = page.text if page else ""
         if page:
             title = title or page.title
-            date_meta, sitename = page.date, page.sitename
+            date_meta, sitename, declared = page.date, page.sitename, page.authors
             page_url = page_url or (urls.canonical(page.url) if page.url else None)
     t = timer.lap("extract", t)
     known_title = title or doc.title_hint
@@ -75,6 +76,7 @@ def extract(doc: Document, settings: Settings, timer: StageTimer | None = None) 
     score = topic.score(f"{cleaned.title or ''}\n{cleaned.body}", profile)
     timer.lap("topic", t)
     url = page_url or doc.location
+    source = _source(doc, sitename, cleaned.source, url)
     published = dates.first(
         dates.parse(doc.published, doc.published_origin),
         dates.parse(date_meta, "metadata"),
@@ -86,15 +88,33 @@ def extract(doc: Document, settings: Settings, timer: StageTimer | None = None) 
         title=cleaned.title[:MAX_TITLE_CHARS] if cleaned.title else None,
         body=cleaned.body,
         published=published,
-        source=_source(doc, sitename, cleaned.source, url),
+        source=source,
         source_domain=urls.domain(url),
         language=lang,
         language_probability=prob,
         topic_score=score.value,
         topic_terms=score.matched,
         on_topic=score.passes(profile),
+        truncated=cleaned.truncated,
+        authors=_authors([*declared, *cleaned.authors], [source, sitename, doc.source]),
         removed=cleaned.removed,
     )
+
+
+def _authors(names: list[str], publishers: list[str | None]) -> tuple[str, ...]:
+    """Each person once, in order (the page's metadata first, then the bylines),
+    without the publisher: a house byline signs as the site itself."""
+    house = {_name_key(p) for p in publishers if p}
+    found: dict[str, str] = {}
+    for name in names:
+        key = _name_key(name)
+        if key and key not in house:
+            found.setdefault(key, name)
+    return tuple(found.values())
+
+
+def _name_key(name: str) -> str:
+    return " ".join(words(name))
 
 
 def _source(doc: Document, sitename: str | None, in_text: str | None, url: str) -> str | None:
@@ -194,6 +214,8 @@ def describe(item: Document | Rejected, settings: Settings) -> dict[str, Any]:
         "language_probability": ex.language_probability,
         "topic_score": ex.topic_score,
         "topic_terms": ex.topic_terms,
+        "truncated": ex.truncated,
+        "authors": list(ex.authors),
         "removed": [{"rule": rule, "line": line} for rule, line in ex.removed],
     }
 

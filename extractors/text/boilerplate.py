@@ -7,7 +7,7 @@ applies them in passes:
 
 1. a leading ``date 2023-06`` before the first sentence becomes `date_text`;
 2. each line is checked alone against the line rules (`_LINE_RULES`), and the
-   metadata lines ("Publié le …", "Source : …") become fields;
+   metadata lines ("Publié le …", "Source : …", "Par Prénom Nom") become fields;
 3. the site name and title at the top are taken out (`_header`), also when
    the line carries the page's site name or rubric after a separator
    ("Le titre | Rubrique | Le Site");
@@ -18,7 +18,11 @@ applies them in passes:
 5. credits at the end of a kept line (`_trailing_credits`).
 
 Every dropped line is reported in `Cleaned.removed` under its rule's name, so
-an unwanted removal can be traced back to the rule that made it.
+an unwanted removal can be traced back to the rule that made it. A paywall
+line ("Il vous reste 57% de cet article à lire") or a subscription offer cut
+under a teaser also sets `Cleaned.truncated`: the text is only part of the
+article. A login prompt alone ("Déjà abonné ?", rule "account") does not: a
+whole article's page shows one too.
 
 A line can be as long as its file, so every pattern is written to take time
 linear in the line (the rule file's header says how); a single line of
@@ -53,6 +57,8 @@ class Cleaned:
     source: str | None  # publisher named in the text
     date_text: str | None  # raw, unparsed date found in the text
     removed: tuple[tuple[str, str], ...]  # (rule name, removed line or fragment)
+    truncated: bool = False  # the text showed a paywall: only part of the article is here
+    authors: tuple[str, ...] = ()  # people named by byline lines ("Par Prénom Nom")
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,12 +92,16 @@ class Rules:
     promo: re.Pattern[str]
     reported_speech: re.Pattern[str]
     paywall: re.Pattern[str]
+    account: re.Pattern[str]
     teaser_end: re.Pattern[str]
     date_prefix: re.Pattern[str]
     date_clause: re.Pattern[str]
     date_line: re.Pattern[str]
     source: re.Pattern[str]
     source_max_words: int
+    byline: re.Pattern[str]
+    byline_separators: re.Pattern[str]
+    not_people: re.Pattern[str]
 
 
 def _alt(patterns: list[str]) -> str:
@@ -115,6 +125,17 @@ def _build(data: dict[str, Any]) -> Rules:
     promo = data["promo"]
     verbs, objects, gap_chars = _alt(promo["verbs"]), _alt(promo["objects"]), int(promo["max_gap"])
     promo_pair = rf"\b(?:{verbs})\b.{{0,{gap_chars}}}?(?:{objects})"
+    paywall, byline = data["paywall"], data["byline"]
+    phrases = _alt(
+        [
+            p.replace("{subscribers}", paywall["subscribers"]).replace("{reading}", paywall["reading"])
+            for p in paywall["lines"]
+        ]
+    )
+    name, more = f"(?:{byline['name']})", int(byline["max_names"]) - 1
+    names = rf"{name}(?:(?:{byline['separators']}){name}){{0,{more}}}"
+    not_people = _alt(credits["agencies"] + byline["publishers"])
+    after = rf"{paywall['joiner']}(?:(?:{phrases}|{_alt(paywall['then'])})\b.*)?$"
     return Rules(
         title_max_chars=int(limits["title_max_chars"]),
         date_line_max_chars=int(limits["date_line_max_chars"]),
@@ -144,13 +165,18 @@ def _build(data: dict[str, Any]) -> Rules:
         cookie=_re(_alt(data["cookies"]["patterns"])),
         promo=_re(_alt([promo_pair, *promo["patterns"]])),
         reported_speech=_re(promo["reported_speech"]),
-        paywall=_re(_alt(data["paywall"]["patterns"])),
-        teaser_end=_re(data["paywall"]["teaser_end"]),
+        paywall=_re(rf"{paywall['lead']}(?:{phrases}){after}"),
+        account=_re(_alt(paywall["account"])),
+        teaser_end=_re(paywall["teaser_end"]),
         date_prefix=_re(dates["prefix"]),
         date_clause=_re(clause),
         date_line=_re(rf"^(?:{clause}{dates['between']})+$"),
         source=_re(data["source"]["pattern"]),
         source_max_words=int(data["source"]["max_words"]),
+        # case-sensitive: a name's words open with a capital ("Par ailleurs" is no byline)
+        byline=re.compile(rf"{byline['lead']}(?P<names>{names}){byline['tail']}"),
+        byline_separators=re.compile(byline["separators"]),
+        not_people=_re(rf"{credits['agency_lead']}(?:{not_people})(?:\s*+/\s*+\S+)*"),
     )
 
 
@@ -198,7 +224,12 @@ def _is_advertising(line: str, rules: Rules) -> bool:
 
 
 def _is_paywall(line: str, rules: Rules) -> bool:
-    return bool(rules.paywall.search(line))
+    """A line saying the rest of the article is for subscribers: the text is cut."""
+    return len(line) <= rules.noise_max_chars and bool(rules.paywall.match(line))
+
+
+def _is_account(line: str, rules: Rules) -> bool:
+    return bool(rules.account.search(line))
 
 
 def _is_paren_credit(line: str, rules: Rules) -> bool:
@@ -243,6 +274,26 @@ def _is_date_line(line: str, rules: Rules) -> bool:
     return len(compact) <= rules.date_line_max_chars and bool(rules.date_line.match(compact))
 
 
+def _is_byline(line: str, rules: Rules) -> bool:
+    return len(line) <= rules.title_max_chars and bool(rules.byline.match(line))
+
+
+def byline_names(line: str, rules: Rules | None = None) -> list[str]:
+    """The people a byline line names: "Par A et B, envoyé spécial" gives [A, B];
+    a publisher or an agency ("Par Les Echos", "Par AFP") is no one."""
+    rules = rules or load_rules()
+    match = rules.byline.match(line) if len(line) <= rules.title_max_chars else None
+    if match is None:
+        return []
+    names = (" ".join(n.split()) for n in rules.byline_separators.split(match["names"]))
+    return [n for n in names if n and not is_publisher(n, rules)]
+
+
+def is_publisher(name: str, rules: Rules | None = None) -> bool:
+    """A newspaper, a house signature or a news agency, not a person."""
+    return bool((rules or load_rules()).not_people.fullmatch(name.strip()))
+
+
 def _is_source_line(line: str, rules: Rules) -> bool:
     match = rules.source.match(line)
     return match is not None and len(match["name"].split()) <= rules.source_max_words
@@ -254,6 +305,7 @@ _LINE_RULES: tuple[tuple[str, Callable[[str, Rules], bool]], ...] = (
     ("comments", _is_comment),
     ("advertising", _is_advertising),
     ("paywall", _is_paywall),
+    ("account", _is_account),
     ("credit", _is_paren_credit),
     ("copyright", _is_copyright),
     ("credit", _is_credit_line),
@@ -261,7 +313,12 @@ _LINE_RULES: tuple[tuple[str, Callable[[str, Rules], bool]], ...] = (
     ("promo", _is_promo),
     ("date_line", _is_date_line),
     ("source_line", _is_source_line),
+    ("byline", _is_byline),
 )
+
+
+# Removed lines that show the page holds only part of the article.
+_TRUNCATED_BY = frozenset({"paywall", "paywall_tail"})
 
 
 def _line_rule(line: str, rules: Rules) -> str | None:
@@ -406,7 +463,7 @@ def _comment_section(texts: list[str], marks: list[str | None], rules: Rules) ->
 
 
 def _paywall_tail(texts: list[str], marks: list[str | None], rules: Rules) -> None:
-    """A teaser cut off by an ellipsis, then a paywall line in the second half: the
+    """A teaser cut off by an ellipsis, then a paywall or account line in the second half: the
     article stops there and the rest is the subscription offer (its arguments,
     prices, login links), whatever its wording.
 
@@ -419,7 +476,7 @@ def _paywall_tail(texts: list[str], marks: list[str | None], rules: Rules) -> No
         if mark is None:
             previous = i
         elif (
-            mark == "paywall"
+            mark in ("paywall", "account")
             and before >= half
             and previous is not None
             and rules.teaser_end.search(texts[previous])
@@ -503,6 +560,15 @@ def _trailing_credits(texts: list[str], marks: list[str | None], rules: Rules) -
     return cut
 
 
+def _authors(texts: list[str], marks: list[str | None], rules: Rules) -> tuple[str, ...]:
+    found: dict[str, str] = {}
+    for text, mark in zip(texts, marks, strict=True):
+        if mark == "byline":
+            for name in byline_names(text, rules):
+                found.setdefault(_key(name), name)
+    return tuple(found.values())
+
+
 def clean(text: str, *, title: str | None = None) -> Cleaned:
     """Article text without its surroundings, and the metadata found in them."""
     rules = load_rules()
@@ -527,4 +593,6 @@ def clean(text: str, *, title: str | None = None) -> Cleaned:
         source=source or site,
         date_text=(prefix["date"] if prefix else None) or published or updated,
         removed=tuple((rule, line) for _, rule, line in removed),
+        truncated=any(mark in _TRUNCATED_BY for mark in marks),
+        authors=_authors(originals, marks, rules),
     )

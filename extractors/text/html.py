@@ -4,7 +4,7 @@ Comments are excluded; the text then goes through the same French cleaning
 rules as plain text (`extractors.text.boilerplate`), which catch what trafilatura
 keeps from the article's surroundings ("Lire aussi", share bars, credits).
 
-Metadata (title, site name, date, canonical link) is read from the page's
+Metadata (title, site name, date, canonical link, authors) is read from the page's
 head and JSON-LD first: news pages declare it there, and reading it costs a
 tenth of a millisecond, where trafilatura's own metadata pass (which walks
 every link of the page) costs about as much as the extraction. Only a page
@@ -17,6 +17,7 @@ headline repeated at the top of the text is recognised and taken out of the body
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,7 +27,8 @@ from htmldate import find_date
 from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
-from extractors.text.boilerplate import strip_site_name
+from extractors.core.textnorm import words
+from extractors.text.boilerplate import is_publisher, strip_site_name
 
 _META = {
     "title": ("og:title", "twitter:title", "dc.title"),
@@ -55,10 +57,29 @@ class PageText:
     date: str | None  # as the page declares it, unparsed
     sitename: str | None
     url: str | None  # the page's own canonical link, if it declares one
+    authors: tuple[str, ...] = ()  # as the page declares them (JSON-LD, meta author): people only
 
 
-def _json_ld(tree: HtmlElement) -> dict[str, str]:
-    found: dict[str, str] = {}
+_LETTER = re.compile(r"[^\W\d_]")
+_AUTHOR_META = ("author", "article:author", "og:article:author", "dc.creator")
+
+
+def _person_names(value: Any) -> list[str]:
+    """Names in a JSON-LD `author`: a string, a Person, or a list of them.
+    An Organization is the publisher signing, not a person."""
+    if isinstance(value, list):
+        return [name for item in value for name in _person_names(item)]
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict) and isinstance(value.get("name"), str):
+        kind = value.get("@type")
+        kinds = kind if isinstance(kind, list) else [kind]
+        return [] if "Organization" in kinds or "NewsMediaOrganization" in kinds else [value["name"]]
+    return []
+
+
+def _json_ld(tree: HtmlElement) -> dict[str, Any]:
+    found: dict[str, Any] = {}
 
     def visit(node: Any) -> None:
         if isinstance(node, list):
@@ -70,32 +91,87 @@ def _json_ld(tree: HtmlElement) -> dict[str, str]:
             publisher = node.get("publisher")
             if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
                 found.setdefault("sitename", publisher["name"])
+                found.setdefault("publisher", publisher["name"])
             for key, field in (("datePublished", "date"), ("headline", "title")):
                 if isinstance(node.get(key), str):
                     found.setdefault(field, node[key])
+            if "author" in node:
+                found.setdefault("authors", []).extend(_person_names(node["author"]))
 
     for script in tree.xpath('//script[@type="application/ld+json"]'):
         try:
-            visit(json.loads(script.text or ""))
+            # some pages wrap it in CDATA, as for XHTML
+            text = (script.text or "").strip().removeprefix("<![CDATA[").removesuffix("]]>")
+            visit(json.loads(text))
         except (ValueError, RecursionError):
             continue
     return found
 
 
-def head_metadata(tree: HtmlElement) -> dict[str, str]:
-    """Title, site name, date and canonical URL as the page declares them."""
-    meta: dict[str, str] = {}
+# Between names in one declared value: "A et B", "A, B", "A; B", "A | B", "A (avec B)".
+_AUTHOR_SPLIT = re.compile(r"\s*[;,|()]\s*|\s+(?:et|and|&)\s+|\bavec\s+", re.IGNORECASE)
+_SITE = re.compile(r"\bwww\.|\w\.(?:com|fr|net|org|info|eu|be|ch|ca|io|tv)\b", re.IGNORECASE)
+_AUTHOR_LEAD = re.compile(r"^(?:par|by)\s+", re.IGNORECASE)
+
+
+def _authors(declared: list[str], house: list[str | None]) -> list[str]:
+    """People's names, each once: "A et B" split; a profile URL, an e-mail, a
+    site ("MesOpinions.com"), the page's publisher or site name, a known
+    publisher or an agency ("Les Echos", "AFP") left out."""
+    publishers = {" ".join(words(name)) for name in house if name}
+    found: dict[str, str] = {}
+    for value in declared:
+        if "://" in value or "@" in value:
+            continue
+        # whitespace runs made single spaces first: the split stays linear
+        for part in _AUTHOR_SPLIT.split(" ".join(value.split())):
+            name = _AUTHOR_LEAD.sub("", part.strip())
+            key = " ".join(words(name))
+            if (
+                key
+                and _LETTER.search(name)
+                and not any(c.isdigit() for c in name)  # a user name ("link78")
+                and len(name) <= 80
+                and not _SITE.search(name)
+                and key not in publishers
+                and not is_publisher(name)
+            ):
+                found.setdefault(key, name)
+    return list(found.values())
+
+
+def _microdata_authors(tree: HtmlElement) -> list[str]:
+    """`itemprop="author"` elements in the page (Le Monde's byline), when the
+    head declares no author: their `name` property, else their text."""
+    names = []
+    for element in tree.xpath('//*[@itemprop="author"][not(self::meta)]'):
+        named = element.xpath('.//*[@itemprop="name"]')
+        text = (named[0] if named else element).text_content()
+        names.append(" ".join(text.split()))
+    return names
+
+
+def head_metadata(tree: HtmlElement) -> dict[str, Any]:
+    """Title, site name, date, canonical URL and authors (a list) as the page declares them."""
+    meta: dict[str, Any] = {}
+    authors: list[str] = []
     for element in tree.xpath("//meta[@content]"):
         name = element.get("property") or element.get("name") or element.get("itemprop") or ""
         name = name.strip().lower()
         content = element.get("content", "").strip()
         if not content:
             continue
+        if name in _AUTHOR_META:
+            authors.append(content)
         for field, names in _META.items():
             if name in names and field not in meta:
                 meta[field] = content
     for field, value in _json_ld(tree).items():
         meta.setdefault(field, value)
+    house = [meta.get("publisher"), meta.get("sitename")]
+    # JSON-LD names the article's people; a meta author is often the group
+    # that owns the site ("Prisma Média" on gala.fr): a fallback only.
+    meta["authors"] = _authors(meta.get("authors") or authors or _microdata_authors(tree), house)
     if "url" not in meta:
         canonical = tree.xpath('//link[@rel="canonical"]/@href')
         if canonical:
@@ -147,6 +223,7 @@ def extract(html: str, url: str | None = None, mode: str = "adaptive") -> PageTe
         date=date,
         sitename=meta.get("sitename"),
         url=meta.get("url"),
+        authors=tuple(meta["authors"]),
     )
 
 

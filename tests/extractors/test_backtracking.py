@@ -18,7 +18,7 @@ from extractors.core.records import Document
 from extractors.core.settings import Settings
 from extractors.judge.pipeline import extract
 from extractors.text import dates
-from extractors.text.boilerplate import clean, strip_site_name
+from extractors.text.boilerplate import clean, load_rules, strip_site_name
 
 SPACES = " " * 300_000
 JUNE_14 = "2023-06-14T00:00:00+00:00"
@@ -55,6 +55,8 @@ def test_declared_date_holding_a_long_space_run(text: str, iso: str, origin: str
         (f"date{SPACES}inconnue", None),
         (f"Si vous avez déjà un compte{SPACES}lisez la suite.", None),
         (f"Source : AFP{SPACES}et Reuters", None),
+        (f"Il vous reste{SPACES}57.09% de cet article à lire.", None),
+        (f"La suite est réservée aux abonnés.{SPACES}Abonnez-vous", None),
     ],
 )
 def test_line_holding_a_long_space_run(line: str, rule: str | None) -> None:
@@ -65,6 +67,41 @@ def test_line_holding_a_long_space_run(line: str, rule: str | None) -> None:
     else:
         assert cleaned.body == BODY.strip()
         assert cleaned.date_text == "3 mars 2024"
+
+
+@pytest.mark.parametrize(
+    ("line", "paywall"),
+    [
+        (f"Il vous reste{SPACES}57.09%{SPACES}de cet article à lire{SPACES}x", False),
+        (f"Cet article est réservé aux abonnés{SPACES}x", False),
+        (f"La suite{SPACES}est{SPACES}réservée aux abonnés{SPACES}du{SPACES}Monde{SPACES}x{SPACES}y", False),
+        (f"La suite{SPACES}est{SPACES}réservée aux abonnés{SPACES}du{SPACES}Monde{SPACES}.", True),
+        (f"Abonnez-vous{SPACES}pour{SPACES}lire{SPACES}la suite{SPACES}x", False),
+        (f"Pour lire la suite{SPACES}et{SPACES}x", False),
+        (f"La suite est réservée aux abonnés.{SPACES}Abonnez-vous{SPACES}x", True),
+        (f"»{SPACES}Article réservé aux abonnés{SPACES}", True),
+        ("Cet article est réservé aux abonnés" + ". Il vous reste 5 % à lire" * 20_000, True),
+    ],
+)
+def test_paywall_pattern_on_a_long_line(line: str, paywall: bool) -> None:
+    """A paywall line is short (clean() checks its length first), but its
+    pattern alone stays linear on any line."""
+    assert bool(load_rules().paywall.match(line)) is paywall
+
+
+@pytest.mark.parametrize(
+    ("line", "byline"),
+    [
+        (f"Par{SPACES}Jean{SPACES}de{SPACES}La{SPACES}Fontaine{SPACES}x", False),
+        (f"Par Jean Dupont{SPACES}et{SPACES}Marie Curie{SPACES}avec{SPACES}AFP{SPACES}.", True),
+        (f"Par Jean Dupont,{SPACES}envoyé spécial à Kiev{SPACES}", True),
+        ("Par " + "Jean Dupont et " * 20_000 + "x", False),
+        ("Par " + "A " * 100_000 + "x", False),
+    ],
+)
+def test_byline_pattern_on_a_long_line(line: str, byline: bool) -> None:
+    """A byline is short (clean() checks its length first); its pattern alone stays linear."""
+    assert bool(load_rules().byline.match(line)) is byline
 
 
 def test_title_holding_a_long_space_run() -> None:
@@ -103,3 +140,9 @@ def test_text_file_with_a_long_space_run_in_a_date_line() -> None:
     assert (ex.published.value.isoformat(), ex.published.source) == (JUNE_14, "text")
     assert ("date_line", "Publié le 14 juin 2023 à 10h12") in ex.removed
     assert ex.body.split("\n")[0] == f"Publié{SPACES}par la rédaction"
+
+
+def test_page_declaring_an_author_with_a_long_space_run() -> None:
+    head = f'<meta name="author" content="Jean{SPACES}Dupont{SPACES}et{SPACES}Marie Curie">'
+    ex = extract(Document("https://example.fr/loi", "html", _page(head)), Settings())
+    assert ex.authors == ("Jean Dupont", "Marie Curie")

@@ -616,3 +616,151 @@ PAYWALL_NEAR_MISSES = [
 def test_sentences_that_look_like_a_paywall_are_kept() -> None:
     text = "\n".join(PAYWALL_NEAR_MISSES)
     assert clean(text) == Cleaned(text, None, None, None, ())
+
+
+# Whole or partial: a paywall line is removed and flags the text as truncated.
+LE_MONDE_PAYWALL = "Il vous reste 57.09% de cet article à lire. La suite est réservée aux abonnés."
+PARAGRAPH = (
+    "Le Kremlin a confirmé mardi le déploiement d’armes nucléaires tactiques en Biélorussie, "
+    "une annonce aussitôt condamnée par l’OTAN et par plusieurs capitales européennes."
+)
+
+PAYWALL_LINES = [
+    LE_MONDE_PAYWALL,
+    "Il vous reste 75 % de cet article à lire.",
+    "Il vous reste 57,5\u202f% de cet article à lire",
+    "Il vous reste 85% à découvrir.",
+    "Vous avez lu 25% de cet article",
+    "Article réservé aux abonnés",
+    "» Article réservé aux abonnés.",
+    "Réservé aux abonnés",
+    "Article abonné",
+    "Exclusivité abonnés",
+    "Cet article est réservé aux abonnés.",
+    "Cet article est réservé aux abonnés. Il vous reste 85% à découvrir.",
+    "Cet article est réservé aux abonnés du Monde",
+    "Ce contenu est réservé aux abonnés",
+    "La suite est réservée aux abonnés.",
+    "La suite de cet article est réservée à nos abonnés",
+    "La lecture des articles est réservée aux abonnés.",
+    "Pour lire la suite",
+    "Pour lire la suite, abonnez-vous",
+    "Pour lire la suite de cet article :",
+    "Pour lire la suite de cet article et accéder à tous nos contenus, abonnez-vous",
+    "Pour accéder à l’intégralité de cet article, abonnez-vous.",
+    "Pour continuer à lire, connectez-vous ou créez un compte.",
+    "Abonnez-vous pour lire la suite",
+    "Abonnez-vous pour lire l'article en entier",
+    "Connectez-vous pour continuer à lire",
+    "Vous avez envie de lire la suite ?",
+    "Envie de lire la suite ?",
+    "This article is reserved for subscribers.",
+    "Subscribe to continue reading",
+]
+
+# Sentences that mention subscribers or "la suite" and go on: article text.
+NOT_PAYWALL = [
+    "Les abonnés au service recevront un remboursement.",
+    "La salle est réservée aux abonnés du club depuis 2019.",
+    "Cet article est réservé aux abonnés, a rappelé le juge, qui a condamné le site pirate.",
+    "La suite est réservée aux abonnés du stade, qui devront présenter leur carte.",
+    "Pour lire la suite des événements, il faut remonter à 2019.",
+    "Pour lire la suite, il faut remonter à 2019.",
+    "Pour continuer à lire, il faut de bonnes lunettes.",
+    "Il vous reste 3 % de batterie.",
+    "Il reste 40 % des bulletins à dépouiller.",
+    "Le Monde réserve désormais ses articles aux abonnés.",
+    "Les abonnés peuvent lire la suite dans l’édition de demain.",
+    "Abonnez-vous pour lire la suite, lançait-il à ses lecteurs.",
+    "Réservé aux abonnés, le parking du centre-ville ouvrira lundi.",
+    "Article premium : la gamme haut de gamme de la marque.",
+    "Envie de lire la suite de la saga ?",
+    "Le tarif réservé aux abonnés augmentera de 5 % en janvier.",
+]
+
+
+@pytest.mark.parametrize("line", PAYWALL_LINES)
+def test_paywall_line_is_removed_and_flags_the_text_truncated(line: str) -> None:
+    cleaned = clean(f"{PARAGRAPH}\n{line}")
+    assert (cleaned.body, cleaned.removed, cleaned.truncated) == (PARAGRAPH, (("paywall", line),), True)
+
+
+def test_le_monde_paywall_line() -> None:
+    """Le Monde's real line: a decimal percentage and a second sentence, once kept."""
+    cleaned = clean(f"{PARAGRAPH}\n{PARAGRAPH} Bis.\n{LE_MONDE_PAYWALL}")
+    assert LE_MONDE_PAYWALL not in cleaned.body and cleaned.truncated
+    assert cleaned.removed == (("paywall", LE_MONDE_PAYWALL),)
+
+
+@pytest.mark.parametrize("line", NOT_PAYWALL)
+def test_sentence_about_subscribers_is_kept_and_the_text_whole(line: str) -> None:
+    cleaned = clean(f"{PARAGRAPH}\n{line}")
+    assert (cleaned.body, cleaned.removed, cleaned.truncated) == (f"{PARAGRAPH}\n{line}", (), False)
+
+
+def test_login_prompt_alone_does_not_flag_the_text_truncated() -> None:
+    """A whole article's page can show "Déjà abonné ?" or "Connectez-vous" too."""
+    lines = ["Déjà abonné ? Se connecter", "Connectez-vous", "Créez votre compte gratuit"]
+    cleaned = clean("\n".join([PARAGRAPH, *lines]))
+    assert cleaned.body == PARAGRAPH and not cleaned.truncated
+    assert [rule for rule, _ in cleaned.removed] == ["account"] * 3
+
+
+def test_subscription_offer_under_a_teaser_flags_the_text_truncated() -> None:
+    """The offer opens with a login prompt, not a paywall line: cut all the same."""
+    teaser = TEASER.replace(
+        "Pour lire la suite de cet article :\nchoisissez l’offre numérique qui vous convient\n", ""
+    )
+    cleaned = clean(teaser)
+    assert ("paywall_tail", "Sans engagement, 2 € par semaine") in cleaned.removed
+    assert "paywall" not in {rule for rule, _ in cleaned.removed} and cleaned.truncated
+
+
+def test_whole_text_is_not_truncated() -> None:
+    assert clean(f"{PARAGRAPH}\n{PARAGRAPH} Bis.").truncated is False
+
+
+# Authors: byline lines are removed; their people become `authors`.
+@pytest.mark.parametrize(
+    ("line", "authors"),
+    [
+        ("Par Jean Dupont", ("Jean Dupont",)),
+        ("par Marie-Pierre Haddad.", ("Marie-Pierre Haddad",)),
+        ("Par Jean Dupont et Marie Curie", ("Jean Dupont", "Marie Curie")),
+        ("Par A. Martin, B. Durand et C. Petit", ("A. Martin", "B. Durand", "C. Petit")),
+        ("Par Jean de La Fontaine", ("Jean de La Fontaine",)),
+        ("Par Jean d’Ormesson", ("Jean d’Ormesson",)),
+        ("Par Jean Dupont avec AFP", ("Jean Dupont",)),
+        ("Par Jean Dupont et Marie Curie, envoyés spéciaux à Minsk", ("Jean Dupont", "Marie Curie")),
+        ("By John Smith and Jane Doe", ("John Smith", "Jane Doe")),
+        # house bylines and wires: removed, but no one signed
+        ("Par Les Echos", ()),
+        ("Par Le Monde avec AFP", ()),
+        ("Par AFP", ()),
+        ("Par la rédaction", ()),
+        ("Par La Rédaction", ()),
+    ],
+)
+def test_byline_line_is_removed_and_names_the_authors(line: str, authors: tuple[str, ...]) -> None:
+    cleaned = clean(f"{PARAGRAPH}\n{line}")
+    assert (cleaned.body, cleaned.removed, cleaned.authors) == (PARAGRAPH, (("byline", line),), authors)
+
+
+NOT_BYLINES = [
+    "Par ailleurs, le gouvernement a tranché.",
+    "Par la voix de son ministre, Paris a répondu.",
+    "Par conséquent",
+    "Par Jean Dupont, qui a longtemps dirigé le service, le texte a été relu. Puis adopté.",
+    "Passé par Moscou et Minsk, le convoi est arrivé mardi à la frontière.",
+]
+
+
+@pytest.mark.parametrize("line", NOT_BYLINES)
+def test_sentence_opening_with_par_is_kept(line: str) -> None:
+    cleaned = clean(f"{PARAGRAPH}\n{line}")
+    assert (cleaned.body, cleaned.authors) == (f"{PARAGRAPH}\n{line}", ())
+
+
+def test_authors_of_several_bylines_each_once() -> None:
+    cleaned = clean(f"Par Jean Dupont\n{PARAGRAPH}\nPar Jean Dupont et Marie Curie")
+    assert (cleaned.body, cleaned.authors) == (PARAGRAPH, ("Jean Dupont", "Marie Curie"))

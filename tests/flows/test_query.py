@@ -316,3 +316,25 @@ def test_csv_cells_that_would_start_a_formula_are_text(db: Path) -> None:
     sql = "SELECT '=HYPERLINK(\"http://x\",\"x\")' AS t, '+1' AS plus, 'a=b' AS fine, -1 AS n"
     rows = list(csv.reader(io.StringIO(_query(db, "--format", "csv", sql).stdout)))
     assert rows == [["t", "plus", "fine", "n"], ['\'=HYPERLINK("http://x","x")', "'+1", "a=b", "-1"]]
+
+
+def test_status_answers_on_a_database_from_before_the_views(tmp_path: Path) -> None:
+    """A read never migrates: a file at schema 3 (no `feed_health` view yet)
+    still gets its status, from the view's own query."""
+    import duckdb
+
+    from storage.schema import MIGRATIONS
+
+    old = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(old))
+    con.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    for version, sql in enumerate(MIGRATIONS[:3], 1):
+        con.execute(sql)
+        con.execute("INSERT INTO schema_version VALUES (?)", [version])
+    con.close()
+    result = runner.invoke(app, ["status", "--db", str(old), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {"feeds": [], "runs": []}
+    assert duckdb.connect(str(old), read_only=True).execute(
+        "SELECT max(version) FROM schema_version"
+    ).fetchone() == (3,)

@@ -167,6 +167,8 @@ def compute(case: Case) -> dict[str, Any]:
         source=ex.source,
         source_domain=ex.source_domain,
         url=None if ex.url == item.location else ex.url,  # a file's own URI is no page URL
+        truncated=ex.truncated,
+        authors=list(ex.authors),
         body=[_line(line, case.third_party) for line in ex.body.split("\n")],
         removed=[{"rule": rule, "line": _line(line, case.third_party)} for rule, line in ex.removed],
     )
