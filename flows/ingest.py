@@ -160,12 +160,9 @@ def record_polls(store: Store, settings: Settings, polls: list[FeedPoll]) -> Non
 
 
 def run_name() -> str:
-    """One name per run: the flow run's Prefect name is Veille's run id (the
-    `runs.run_id` of the database), the first 12 hex digits of its Prefect id."""
-    return new_run_id()
-
-
-def new_run_id() -> str:
+    """Veille's run id (`runs.run_id`), which is also the flow run's Prefect
+    name, so that a run has one name: the first 12 hex digits of its Prefect
+    id (a random id outside a flow run)."""
     run = flow_run.id
     return (run.replace("-", "") if run else uuid.uuid4().hex)[:12]
 
@@ -349,7 +346,7 @@ def ingest_in_flow(
 ) -> dict[str, Any]:
     """The body of an ingest flow run (this one's, or a served deployment's)."""
     logger = get_run_logger()
-    run_id = new_run_id()
+    run_id = run_name()
     lock = RunLock(settings.storage.db)
     try:
         lock.acquire(settings.storage.run_lock_timeout_seconds)

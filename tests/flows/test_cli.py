@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
+from tests.support.databases import held_by_another_process
 from tests.support.pages import ARTICLES, journal_page, rss
 from tests.support.server import LocalServer
 
@@ -104,13 +105,7 @@ def test_ingest_command_end_to_end_in_a_subprocess(tmp_path: Path) -> None:
 
 def test_query_falls_back_to_the_snapshot_while_the_database_is_held(ingested: Path) -> None:
     assert ingested.with_name("veille.snapshot.duckdb").exists()
-    holder = subprocess.Popen(
-        [sys.executable, "-c", "import duckdb, time\n"
-         f"con = duckdb.connect({str(ingested)!r})\nprint('held', flush=True)\ntime.sleep(20)"],
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert holder.stdout.readline().strip() == "held"
+    with held_by_another_process(ingested):
         result = runner.invoke(
             app, ["query", "SELECT count(*) AS n FROM articles", "--db", str(ingested),
                   "--format", "csv"],
@@ -118,9 +113,6 @@ def test_query_falls_back_to_the_snapshot_while_the_database_is_held(ingested: P
         assert result.exit_code == 0, result.output
         assert result.stdout.splitlines() == ["n", "5"]
         assert "is busy; reading the snapshot" in result.stderr
-    finally:
-        holder.kill()
-        holder.wait()
 
 
 def test_status_reports_feeds_and_runs(ingested: Path, local_server: LocalServer) -> None:

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from flows.cli import STATUS_SQL, app
 from storage.store import Store
 from tests.support.analyst_data import FEED_A, FEED_B, HYPERLINK, fill_store
+from tests.support.databases import held_by_another_process
 from tests.support.paths import REPO
 
 runner = CliRunner()
@@ -98,21 +99,12 @@ def test_export_prints_paths_as_text_and_fails_in_one_line(filled: Path, tmp_pat
 
 
 def test_export_reads_the_snapshot_while_the_database_is_held(filled: Path, tmp_path: Path) -> None:
-    holder = subprocess.Popen(
-        [sys.executable, "-c", "import duckdb, time\n"
-         f"con = duckdb.connect({str(filled)!r})\nprint('held', flush=True)\ntime.sleep(30)"],
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert holder.stdout.readline().strip() == "held"
+    with held_by_another_process(filled):
         result = runner.invoke(app, ["export", "--format", "jsonl", "--out", str(tmp_path / "x"),
                                      "--db", str(filled)])  # fmt: skip
         assert result.exit_code == 0, result.output
         assert "is busy; reading the snapshot" in result.stderr
         assert len((tmp_path / "x" / "articles.jsonl").read_text().splitlines()) == 5
-    finally:
-        holder.kill()
-        holder.wait()
 
 
 def test_status_reads_the_feed_health_view(filled: Path) -> None:

@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from extractors.core.records import FeedPoll, FeedStatus, RunStatus
 from flows.cli import app
 from storage.store import Store
+from tests.support.databases import at_schema_version
 from tests.support.paths import REPO
 
 runner = CliRunner()
@@ -323,15 +324,8 @@ def test_status_answers_on_a_database_from_before_the_views(tmp_path: Path) -> N
     still gets its status, from the view's own query."""
     import duckdb
 
-    from storage.schema import MIGRATIONS
-
     old = tmp_path / "old.duckdb"
-    con = duckdb.connect(str(old))
-    con.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-    for version, sql in enumerate(MIGRATIONS[:3], 1):
-        con.execute(sql)
-        con.execute("INSERT INTO schema_version VALUES (?)", [version])
-    con.close()
+    at_schema_version(old, 3).close()
     result = runner.invoke(app, ["status", "--db", str(old), "--format", "json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == {"feeds": [], "runs": []}

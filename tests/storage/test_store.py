@@ -12,8 +12,9 @@ import pytest
 from extractors.core.records import Candidate, Extraction, Rejected, RejectReason
 from extractors.core.urls import file_uri
 from extractors.dedup import fingerprint
-from storage.schema import LATEST, MIGRATIONS
+from storage.schema import LATEST
 from storage.store import ARTICLE_COLUMNS, Store, StoreError, StoreLocked
+from tests.support.databases import at_schema_version
 
 
 def candidate(text: str, location: str, url: str | None = None) -> Candidate:
@@ -47,10 +48,7 @@ def test_older_database_is_migrated_and_keeps_its_rows(db_path: Path, texts) -> 
     rows in every table migration 2 back-fills, opens at the latest version and
     its inputs still count as settled."""
     article, duplicate, reject = (file_uri(f"/corpus/{name}.txt") for name in ("a", "copy", "c"))
-    con = duckdb.connect(str(db_path))
-    con.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-    con.execute(MIGRATIONS[0])
-    con.execute("INSERT INTO schema_version VALUES (1)")
+    con = at_schema_version(db_path, 1)
     con.execute(
         "INSERT INTO articles (article_id, url, url_key, location, body, language, ingested_at,"
         " content_hash, topic_score, word_count, run_id)"

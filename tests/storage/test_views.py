@@ -15,6 +15,7 @@ import pytest
 from storage.schema import LATEST, MIGRATIONS
 from storage.store import Store
 from tests.support.analyst_data import FEED_A, FEED_B, HYPERLINK, fill_store
+from tests.support.databases import at_schema_version
 
 VIEWS = ["articles_with_duplicates", "daily_volume", "feed_health", "rejects_daily"]
 
@@ -82,12 +83,7 @@ def test_feed_health_shows_each_feeds_polls_and_articles(store: Store) -> None:
 
 
 def test_an_older_database_gets_the_views(db_path: Path) -> None:
-    con = duckdb.connect(str(db_path))
-    con.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-    for version, migration in enumerate(MIGRATIONS[:3], 1):
-        con.execute(migration)
-        con.execute("INSERT INTO schema_version VALUES (?)", [version])
-    con.close()
+    at_schema_version(db_path, 3).close()
     store = Store(db_path)
     store.ensure()
     assert store.schema_version() == LATEST
