@@ -1,4 +1,5 @@
-# The Veille service image: `veille serve` against the Prefect server named by PREFECT_API_URL.
+# The Veille image: `veille serve` against the Prefect server named by PREFECT_API_URL; the
+# same image runs docker-compose.yml's Dask scheduler and workers and its Prefect worker.
 FROM python:3.11-slim
 
 WORKDIR /app

@@ -28,7 +28,15 @@ real ones, calibrated against real French pages, see 0 below):
    sampled alongside the CLI's tree);
 4. near-duplicate lookup cost per new article with 1k, 10k and 100k articles
    stored (benchmarks/lookup.py);
-5. a second run over the same inputs, as a share of the first, in both modes.
+5. a second run over the same inputs, as a share of the first, in both modes;
+6. Dask: the first `--dask-pages` pages through a LocalCluster of 2 workers
+   against the local pool, with the overhead per chunk (benchmarks/dask_figure.py);
+7. stories: pairwise precision and recall on the labelled French set, and the
+   cost of placing a new article with 1k, 10k and 100k stored (benchmarks/stories.py);
+8. peers (optional, `--no-peers` to skip): newspaper4k and news-please, each in
+   its own environment under .bench-peers/, against Veille and bare trafilatura
+   on the first `--peer-pages` pages and the shared French corpus: pages/s and
+   F1 (benchmarks/peers.py; a peer that cannot be installed is skipped).
 
 Two references explain the throughput figure: the bare loop spread over one
 warm process per CPU (the most any pipeline doing trafilatura's work can
@@ -41,7 +49,7 @@ groups of the CLI runs and of the Prefect server, in `finally` blocks).
 
 The table is printed and written to benchmarks/last-run.md.
 
-    python -m benchmarks.run [--pages 1500] [--small 500] [--skip-lookup] [--skip-service]
+    python -m benchmarks.run [--pages 1500] [--small 500] [--skip-lookup] [--skip-service] [--no-peers]
 
 `make bench` takes about 6 minutes on an idle 2-CPU machine, most of it in the
 four `veille ingest` runs of 1,500 pages and in filling the lookup store.
@@ -75,7 +83,7 @@ from typing import Any
 
 import duckdb
 
-from benchmarks import extraction_score, generate, lookup
+from benchmarks import dask_figure, extraction_score, generate, lookup, peers, stories
 from benchmarks.procs import TreeSampler, TreeUsage, mb, rss_bytes, tree
 
 HERE = Path(__file__).resolve().parent
@@ -978,6 +986,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--lookup-batch", type=int, default=200, help="new articles per probe")
     p.add_argument("--lookup-repeats", type=int, default=3, help="timed batches per probe (default 3)")
     p.add_argument(
+        "--stories-sizes",
+        default="1000,10000,100000",
+        help="articles stored before each story placement probe (benchmarks/stories.py); '' to skip",
+    )
+    p.add_argument(
         "--empty-run",
         action="store_true",
         help="also run `veille ingest` on an empty directory (Prefect start-up alone); "
@@ -1015,6 +1028,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help=f"real French pages for the calibration line (default {REAL_CORPUS})",
     )
     p.add_argument("--seed", type=int, default=generate.DEFAULT_SEED)
+    p.add_argument("--dask-pages", type=int, default=300, help="pages for the Dask figure; 0 to skip")
+    p.add_argument(
+        "--peers",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="newspaper4k and news-please side by side, installed into .bench-peers/ (default on)",
+    )
+    p.add_argument(
+        "--peer-pages",
+        type=int,
+        default=peers.DEFAULT_PAGES,
+        help="pages for the peers figure (default %(default)s)",
+    )
     p.add_argument("--keep", action="store_true", help="keep the scratch directory")
     p.add_argument(
         "--scratch", type=Path, default=None, help="scratch directory (default: a new temporary directory)"
@@ -1143,6 +1169,12 @@ def main(argv: list[str] | None = None) -> int:
         log(f"bench: error: {exc}")
         return 1
     text = report(results)
+    if args.dask_pages:
+        text += dask_figure.section(min(args.dask_pages, args.pages), args.seed, log)
+    if args.stories_sizes:
+        text += "\n" + stories.section([int(x) for x in args.stories_sizes.split(",") if x.strip()], log)
+    if args.peers and args.peer_pages >= peers.WARMUP:
+        text += "\n" + peers.section(min(args.peer_pages, args.pages), args.seed, log)
     print(text)
     log(calibration_line(results))
     args.out.write_text(text, encoding="utf-8")

@@ -19,7 +19,7 @@ import traceback
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -38,6 +38,7 @@ from extractors.judge.parallel import WorkerPool
 from extractors.judge.pipeline import describe, describe_items
 from extractors.judge.topic import load_profile
 from extractors.sources import files, registry
+from flows.cluster import ClusterUnreachable, check_reachable
 from flows.output import QueryFormat, jsonable, write_rows, write_status
 from flows.prefect_server import TemporaryServer, startup_timeout
 from flows.summary import RunTally, run_summary
@@ -45,6 +46,7 @@ from storage.export import ExportFormat, ExportTable, export_table
 from storage.locks import RunLock, RunLockTimeout
 from storage.schema import FEED_HEALTH_SQL
 from storage.store import QueryRefused, Store, StoreError, StoreLocked
+from storage.stories import would_join
 
 app = typer.Typer(
     name="veille",
@@ -61,6 +63,33 @@ DbOption = Annotated[
     typer.Option("--db", help="DuckDB file (default: $VEILLE_DB, else data/veille.duckdb)."),
 ]
 ConfigOption = Annotated[Path | None, typer.Option("--config", help="TOML settings file (see veille.toml).")]
+WatchOption = Annotated[
+    Path | None, typer.Option(help="Folder to watch for new files (default: \\[watch] folder).")
+]
+DaskOption = Annotated[
+    str | None,
+    typer.Option(
+        "--dask",
+        metavar="ADDRESS",
+        help="Judge inputs on the Dask cluster of this scheduler, e.g. tcp://host:8786 "
+        '(sets ingest.executor = "dask").',
+    ),
+]
+
+
+def _executor(dask: str | None) -> dict[str, Any]:
+    """The settings `--dask ADDRESS` stands for (none when it is not given)."""
+    return {"ingest.executor": "dask", "ingest.dask_address": dask} if dask else {}
+
+
+def _check_cluster(settings: Settings) -> None:
+    """With executor = "dask", fail now (one line, nothing started or recorded)
+    when nothing listens at the scheduler's address."""
+    if settings.ingest.executor == "dask" and settings.ingest.dask_address:
+        try:
+            check_reachable(settings.ingest.dask_address)
+        except ClusterUnreachable as exc:
+            raise fail(exc) from exc
 
 
 class ExtractFormat(StrEnum):
@@ -140,6 +169,7 @@ def ingest(
         int | None, typer.Option(help="Processes for extraction (default: CPU count).")
     ] = None,
     topic: Annotated[Path | None, typer.Option(help="Topic profile TOML.")] = None,
+    dask: DaskOption = None,
 ) -> None:
     """Ingest files, feeds, sitemaps and article URLs through the Prefect flow.
 
@@ -148,7 +178,7 @@ def ingest(
     stored = [0]
     try:
         named = [f"feed={u}" for u in feed or []] + [f"sitemap={u}" for u in sitemap or []] + (source or [])
-        _ingest(paths or [], named, url or [], db, config, workers, topic, stored)
+        _ingest(paths or [], named, url or [], db, config, workers, topic, stored, dask)
     except KeyboardInterrupt as exc:
         traceback.clear_frames(exc.__traceback__)  # no DuckDB handle kept alive till exit
         err.print(
@@ -167,9 +197,10 @@ def _ingest(
     workers: int | None,
     topic: Path | None,
     stored: list[int],
+    dask: str | None = None,
 ) -> None:
     """`named`: the sources named on the command line, as `KIND=URL`."""
-    settings = _settings(config, db, **{"ingest.workers": workers, "topic.profile": topic})
+    settings = _settings(config, db, **{"ingest.workers": workers, "topic.profile": topic, **_executor(dask)})
     try:
         sources = [registry.parse_option(value) for value in named]
     except SettingsError as exc:
@@ -188,6 +219,7 @@ def _ingest(
         if done is not None:
             _print_summary(done)
             return
+    _check_cluster(settings)
     _prefect_defaults()
     # Start what takes longest first: Prefect's server (when none is set), then
     # the worker processes (no more than there are chunks to judge); both come
@@ -198,15 +230,19 @@ def _ingest(
         if (sources or url)
         else math.ceil(len(locations) / settings.ingest.chunk_size)
     )
-    pool = WorkerPool(max(1, min(settings.ingest.workers, chunks)), settings.topic.profile)
+    pool = None  # on a Dask cluster, no worker process here
+    if settings.ingest.executor == "local":
+        pool = WorkerPool(max(1, min(settings.ingest.workers, chunks)), settings.topic.profile)
     try:
         summary = _run_ingest(settings, paths, sources, url, pool, server, stored)
     except BaseException:
-        pool.close(wait=False)
+        if pool is not None:
+            pool.close(wait=False)
         if server is not None:
             server.hurry()
         raise
-    pool.close()
+    if pool is not None:
+        pool.close()
     _print_summary(summary)
     if summary["status"] != RunStatus.COMPLETED:
         raise fail(f"run {summary['status']}: {summary['error']}", EXIT_FAILED)
@@ -246,7 +282,7 @@ def _run_ingest(
     paths: list[Path],
     sources: list[Feed],
     urls: list[str],
-    pool: WorkerPool,
+    pool: WorkerPool | None,
     server: TemporaryServer | None,
     stored: list[int],
 ) -> dict[str, Any]:
@@ -282,7 +318,7 @@ def _run_ingest(
         with temporary_settings(api), bar, progress_hook(on_progress), prestarted(pool):
             with _prefect_logs_through(err, temporary=server is not None):
                 summary = run_ingest(settings, paths=[str(p) for p in paths], feeds=sources, urls=urls)
-    except StoreError as exc:
+    except (StoreError, ClusterUnreachable) as exc:
         raise fail(exc) from exc
     if server is not None:
         _how_to_see_the_run(settings, summary["run_id"])
@@ -554,14 +590,46 @@ def export(
 
 
 @app.command()
+def report(
+    out_file: Annotated[
+        Path, typer.Option("--out", metavar="FILE", help="HTML file to write (replaced whole).")
+    ],
+    days: Annotated[
+        int | None,
+        typer.Option("--days", min=1, help="Only the last N days (publication days; rejects by their day)."),
+    ] = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+    snapshot: Annotated[bool, typer.Option("--snapshot", help="Read the snapshot.")] = False,
+) -> None:
+    """Write one self-contained HTML page of charts: coverage per day and source, the largest
+    stories, wire share, authors, rejects and duplicates.
+
+    Reads like veille query (the snapshot when the service holds the database) and never
+    migrates it: sections a database at an older schema cannot answer say so."""
+    settings = _settings(config, db)
+    if out_file.is_dir():
+        raise fail(f"--out {out_file} is a folder: name the HTML file to write", EXIT_USAGE)
+    from flows.report import write_report  # plotly: only for this command
+
+    try:
+        done = write_report(_reading_store(settings, snapshot), out_file, days)
+    except VeilleError as exc:
+        raise fail(exc) from exc
+    out.print(Text(done.line()), soft_wrap=True)
+
+
+@app.command()
 def extract(
     paths: Annotated[list[Path], typer.Argument(help="Files to extract.")],
     format: Annotated[ExtractFormat, typer.Option("--format", help="Output format.")] = (ExtractFormat.json),
     config: ConfigOption = None,
     topic: Annotated[Path | None, typer.Option(help="Topic profile TOML.")] = None,
+    db: DbOption = None,
 ) -> None:
-    """Show what the pipeline would keep from each input, without storing anything."""
-    settings = _settings(config, None, **{"topic.profile": topic})
+    """Show what the pipeline would keep from each input, without storing anything,
+    and the stored story each kept input would join (if the database exists)."""
+    settings = _settings(config, db, **{"topic.profile": topic})
     refs = list(files.discover_inputs(paths, settings))
     # In a worker process, so that an input over its time budget is stopped
     # (and reported) like in a run.
@@ -570,11 +638,29 @@ def extract(
             describe(item, settings) if isinstance(item, Rejected) else item
             for item in pool.run(refs, settings).outcomes
         ]
+    _would_join(results, settings)
     if format is ExtractFormat.jsonl:
         for record in results:
             sys.stdout.write(json.dumps(record, ensure_ascii=False, default=jsonable) + "\n")
     else:
         sys.stdout.write(json.dumps(results, ensure_ascii=False, indent=2, default=jsonable) + "\n")
+
+
+def _would_join(records: list[dict[str, Any]], settings: Settings) -> None:
+    """Set each kept record's "story" to the stored story it would join
+    (storage/stories.py), read only: the live database, or its snapshot while
+    the service holds it. None when there is no database or no such story."""
+    kept = [r for r in records if r.get("verdict") == "kept"]
+    if not kept or not settings.storage.db.exists():
+        return
+    try:
+        with _reading_store(settings, snapshot=False).connect(read_only=True) as con:
+            for r in kept:
+                at = r.get("published_at") or datetime.now(UTC)
+                match = would_join(con, r.get("title"), r.get("body") or "", at, settings.stories)
+                r["story"] = match.as_dict() if match else None
+    except StoreError as exc:
+        err.print(f"veille: stories not looked up: {escape(str(exc))}", highlight=False)
 
 
 def _stop_exit_code(signal_name: str) -> int:
@@ -595,18 +681,18 @@ def _stop_early(signum: int, frame: Any) -> None:
 def serve(
     config: ConfigOption = None,
     db: DbOption = None,
-    watch: Annotated[
-        Path | None, typer.Option(help="Folder to watch for new files (default: [watch] folder).")
-    ] = None,
+    watch: WatchOption = None,
+    dask: DaskOption = None,
 ) -> None:
     """Run scheduled ingestion: register Prefect deployments and serve them until stopped.
 
     Uses the Prefect server of PREFECT_API_URL, else a local one on 127.0.0.1:4200
     (started if none is running). Ctrl-C or SIGTERM stops; schedules stay active."""
-    settings = _settings(config, db)
+    settings = _settings(config, db, **_executor(dask))
     watch = watch or settings.watch.folder
     if not settings.feeds and watch is None:
         raise fail("nothing to serve: no [[feeds]] in the configuration and no --watch folder", EXIT_USAGE)
+    _check_cluster(settings)
     lock = RunLock(settings.storage.db, kind="serve")
     try:
         Store.for_settings(settings.storage).ensure()
@@ -645,6 +731,49 @@ def serve(
             signal.signal(sig, handler)
     err.print(stopped.line(), highlight=False)
     raise typer.Exit(_stop_exit_code(stopped.signal))
+
+
+@app.command()
+def deploy(
+    pool: Annotated[
+        str,
+        typer.Option(
+            "--pool", metavar="NAME", help="Prefect work pool, of type process (created if missing)."
+        ),
+    ],
+    config: ConfigOption = None,
+    db: DbOption = None,
+    watch: WatchOption = None,
+    dask: DaskOption = None,
+) -> None:
+    """Register the deployments `veille serve` serves to a Prefect work pool instead.
+
+    `prefect worker start --pool NAME`, on any host with Veille installed that
+    sees the database's path, then runs them. Uses the Prefect server of
+    PREFECT_API_URL, else one already running on 127.0.0.1:4200."""
+    settings = _settings(config, db, **_executor(dask))
+    watch = watch or settings.watch.folder
+    if not settings.feeds and watch is None:
+        raise fail("nothing to deploy: no [[feeds]] in the configuration and no --watch folder", EXIT_USAGE)
+    _prefect_defaults()
+    from flows.service import deploy as deploy_deployments
+    from flows.service import existing_api
+
+    api = existing_api()
+    if api is None:
+        raise fail("no Prefect server: set PREFECT_API_URL, or start one (prefect server start)")
+    try:
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+
+        with temporary_settings(updates={PREFECT_API_URL: api}):
+            names = deploy_deployments(settings, pool, watch)
+    except SettingsError as exc:
+        raise fail(exc) from exc
+    except Exception as exc:  # noqa: BLE001 - Prefect's errors: one line, not a traceback
+        raise fail(f"{type(exc).__name__}: {exc}", EXIT_FAILED) from exc
+    err.print(f"Registered {len(names)} deployment(s) to work pool {pool!r} on {api}: {', '.join(names)}",
+              highlight=False, markup=False)  # fmt: skip
+    err.print(f"Start a worker for them: prefect worker start --pool {pool}", highlight=False, markup=False)
 
 
 def main() -> None:

@@ -10,9 +10,11 @@ Parallelism: each chunk is a `process-chunk` task run, submitted to the flow's
 task runner. With the default thread task runner, the task hands its chunk to
 a pool of warm worker processes (`extractors.judge.parallel.WorkerPool`: extraction
 is CPU-bound) and waits for it, so Prefect records every chunk while the
-workers stay free of Prefect (lighter, quicker to start). Under a task runner
-that runs tasks elsewhere (Dask, to spread chunks over a cluster) no pool is
-active in the task's process and the chunk is judged right there.
+workers stay free of Prefect (lighter, quicker to start). With `[ingest]
+executor = "dask"` (or a flow whose own task runner runs tasks elsewhere)
+the chunks go to a Dask cluster instead, each with what judging it needs
+(flows/cluster.py); no pool is active in the task's process there, and the
+chunk is judged right there. The single writer stays in the flow's process.
 """
 
 from __future__ import annotations
@@ -39,21 +41,24 @@ from prefect.exceptions import TerminationSignal
 from prefect.futures import PrefectFuture
 from prefect.runtime import deployment, flow_run
 from prefect.states import Cancelled
-from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from extractors.core import urls
 from extractors.core.errors import is_transient
-from extractors.core.records import Document, Entry, FeedPoll, InputRef, Outcome, RunStatus
+from extractors.core.records import Document, Entry, FeedPoll, InputRef, Outcome, Rejected, RunStatus
 from extractors.core.settings import Feed, Settings
 from extractors.core.urls import canonical
+from extractors.judge import topic
 from extractors.judge.parallel import PoolClosed, WorkerPool
 from extractors.judge.pipeline import ChunkResult, process_items
 from extractors.sources import files, web
 from extractors.sources.fetch import Fetcher
+from flows.cluster import ClusterLost, cluster_failure, dask_runner
+from flows.report import RunFigures, run_figures
 from flows.summary import RunTally, run_summary
 from storage.locks import RunLock, RunLockTimeout
-from storage.store import BatchReport, Store, StoreLocked, signals_held
+from storage.store import BatchReport, Store, StoreError, StoreLocked, signals_held
 
 ProgressHook = Callable[[str, int], None]  # (event, amount): "total" or "advance"
 _progress_hooks: list[ProgressHook] = []
@@ -113,17 +118,27 @@ def fetch_pages(fetcher: Fetcher, entries: list[Entry], threads: int) -> list[An
         return list(pool.map(lambda e: web.fetch_page(fetcher, e), entries))
 
 
-@task(name="process-chunk", cache_policy=NONE)
-def process_chunk(items: list[InputRef | Document], settings: Settings) -> ChunkResult:
+def judge_chunk(
+    items: list[InputRef | Document], settings: Settings, profile: topic.Profile | None = None
+) -> ChunkResult:
+    """Judge a chunk: in this process's worker pool, or (on a Dask worker, where
+    none is active) right here, with the topic `profile` the chunk carries.
+
+    A plain function under its own name, made a task below: a Dask client
+    pickles the task's function by reference (module and name), which fails
+    for a function whose module name is bound to the task instead."""
     pool = _pools.active
     try:
         if pool is None:
             if _pools.interrupted:
                 raise PoolClosed("interrupted")
-            return process_items(items, settings)
+            return process_items(items, settings, profile)
         return pool.run(items, settings)
     except PoolClosed:
         return Cancelled(message="the run was interrupted before this chunk was judged")
+
+
+process_chunk = task(name="process-chunk", cache_policy=NONE)(judge_chunk)
 
 
 def _retry_when_transient(task: Any, task_run: Any, state: Any) -> bool:
@@ -144,7 +159,7 @@ def _retry_when_transient(task: Any, task_run: Any, state: Any) -> bool:
     cache_policy=NONE,
 )
 def write_batch(store: Store, settings: Settings, run_id: str, outcomes: list[Outcome]) -> BatchReport:
-    return store.write_batch(run_id, outcomes, settings.ingest.near_duplicate_threshold)
+    return store.write_batch(run_id, outcomes, settings.ingest.near_duplicate_threshold, settings.stories)
 
 
 @task(name="record-polls", retries=3, retry_delay_seconds=5, cache_policy=NONE,
@@ -240,36 +255,101 @@ def prestarted(pool: WorkerPool | None) -> Iterator[None]:
         _pools.prestarted = None
 
 
-def _tasks_run_here() -> bool:
-    """Whether the flow's task runner runs tasks in this process (threads), so
-    that they need the worker pool; Dask and the like run them elsewhere."""
+def _tasks_run_here(remote: TaskRunner | None = None) -> bool:
+    """Whether process-chunk runs in this process (the flow's thread task
+    runner), so that chunks need the worker pool; not when the run sends them
+    to a Dask cluster (`remote`), nor under a flow task runner that runs tasks
+    elsewhere."""
+    if remote is not None:
+        return False
     context = FlowRunContext.get()
     return context is None or isinstance(context.task_runner, ThreadPoolTaskRunner)
 
 
-Submitted = list[tuple[list[Any], "PrefectFuture[ChunkResult] | ChunkResult"]]
+@contextmanager
+def _chunk_runner(settings: Settings) -> Iterator[TaskRunner | None]:
+    """The task runner this run sends its chunks to when it is not the flow's
+    own: a `DaskTaskRunner` on the settings' scheduler, connected now (an
+    unreachable one fails the run before anything is recorded)."""
+    context = FlowRunContext.get()
+    flow_runner = context.task_runner if context is not None else None
+    if settings.ingest.executor != "dask" or not isinstance(flow_runner, ThreadPoolTaskRunner | None):
+        yield None
+        return
+    with dask_runner(settings) as runner:
+        yield runner
 
 
-def _submit(items: list[InputRef | Document], settings: Settings) -> Submitted:
+# (inputs the entry completes, for progress; its result or future; judged on a cluster)
+Submitted = list[tuple[int, "PrefectFuture[ChunkResult] | ChunkResult", bool]]
+
+
+def _submit(
+    items: list[InputRef | Document], settings: Settings, remote: TaskRunner | None = None
+) -> Submitted:
     """Start judging a batch: chunks go to the task runner, one per worker
     (few task runs, so Prefect's cost per run stays small; a worker that ends
     its chunk early takes one of the batch queued behind). With one worker or
     one chunk, the chunk is handed to the pool here and now. Chunks are passed
     quoted: Prefect need not walk every page of them looking for futures."""
+    if not _tasks_run_here(remote):
+        return _submit_elsewhere(items, settings, remote)
     size = max(settings.ingest.chunk_size, math.ceil(len(items) / settings.ingest.workers))
     chunks = list(_chunks(items, size))
-    if _tasks_run_here():
-        _pools.need(settings, len(chunks))
+    _pools.need(settings, len(chunks))
     if len(chunks) <= 1 or settings.ingest.workers == 1:
-        return [(chunk, _here(process_chunk, quote(chunk), settings)) for chunk in chunks]
-    return [(chunk, process_chunk.submit(quote(chunk), settings)) for chunk in chunks]
+        return [(len(chunk), _here(process_chunk, quote(chunk), settings), False) for chunk in chunks]
+    return [(len(chunk), process_chunk.submit(quote(chunk), settings), False) for chunk in chunks]
+
+
+def _submit_elsewhere(
+    items: list[InputRef | Document], settings: Settings, remote: TaskRunner | None
+) -> Submitted:
+    """Send a batch to a cluster, each chunk with what judging it needs, so that
+    the workers need no access to this machine's files: every local file is
+    read here (into its documents, or its reject, which needs no judging), and
+    the topic profile goes as data. Chunks of `chunk_size` documents: the
+    cluster's size is not known here."""
+    runner = remote or FlowRunContext.get().task_runner  # type: ignore[union-attr]
+    profile = topic.load_profile(settings.topic.profile)
+    t = time.perf_counter()
+    docs: list[tuple[int, Document]] = []  # (the input it comes from, the document)
+    rejects: list[Outcome] = []
+    for n, item in enumerate(items):
+        for doc in [item] if isinstance(item, Document) else files.read_input(item, settings):
+            if isinstance(doc, Rejected):
+                rejects.append(doc)
+            else:
+                docs.append((n, doc))
+    last = {n: i for i, (n, _) in enumerate(docs)}  # an input is done with its last document's chunk
+    submitted: Submitted = [
+        (len(items) - len(last), ChunkResult(rejects, {"read": time.perf_counter() - t}), False)
+    ]
+    size = settings.ingest.chunk_size
+    for start in range(0, len(docs), size):
+        chunk = [doc for _, doc in docs[start : start + size]]
+        # Not quoted: Dask rebuilds a `quote` (a named tuple) around a tuple of its fields.
+        parameters = {"items": chunk, "settings": settings, "profile": profile}
+        done = sum(1 for i in last.values() if start <= i < start + size)
+        submitted.append((done, runner.submit(process_chunk, parameters), True))
+    return submitted
 
 
 def _collect(submitted: Submitted) -> list[ChunkResult]:
     results = []
-    for chunk, pending in submitted:
-        results.append(pending if isinstance(pending, ChunkResult) else pending.result())
-        _emit("advance", len(chunk))
+    for done, pending, remote in submitted:
+        if isinstance(pending, ChunkResult):
+            results.append(pending)
+        else:
+            try:
+                results.append(pending.result())
+            except Exception as exc:
+                if remote and cluster_failure(exc):
+                    raise ClusterLost(
+                        f"the Dask cluster failed a chunk: {type(exc).__name__}: {exc}"
+                    ) from exc
+                raise
+        _emit("advance", done)
     return results
 
 
@@ -362,6 +442,18 @@ def ingest_in_flow(
 def _ingest_locked(
     run_id: str, settings: Settings, paths: list[str], feeds: list[Feed], urls_: list[str]
 ) -> dict[str, Any]:
+    with _chunk_runner(settings) as remote:
+        return _ingest_judging_with(remote, run_id, settings, paths, feeds, urls_)
+
+
+def _ingest_judging_with(
+    remote: TaskRunner | None,
+    run_id: str,
+    settings: Settings,
+    paths: list[str],
+    feeds: list[Feed],
+    urls_: list[str],
+) -> dict[str, Any]:
     logger = get_run_logger()
     store = Store.for_settings(settings.storage)  # the run's one store
     tally = RunTally()
@@ -400,10 +492,10 @@ def _ingest_locked(
             # Two batches queued ahead of the one being written: the workers
             # never wait for the writer, nor for the slowest chunk of a batch.
             # With one worker, batches are judged here, each written at once.
-            ahead = 2 if settings.ingest.workers > 1 else 0
+            ahead = 2 if settings.ingest.workers > 1 or not _tasks_run_here(remote) else 0
             inflight: deque[Submitted] = deque()
             for batch in _chunks(pending, settings.ingest.batch_size):
-                inflight.append(_submit(batch, settings))
+                inflight.append(_submit(batch, settings, remote))
                 if len(inflight) > ahead:
                     _record(_collect(inflight.popleft()), store, settings, run_id, tally)
             while inflight:
@@ -413,14 +505,14 @@ def _ingest_locked(
                 docs = [d for d in fetched if isinstance(d, Document)]
                 failed = [d for d in fetched if not isinstance(d, Document)]
                 _emit("advance", len(failed))
-                _record(_collect(_submit(docs, settings)) if docs else [], store, settings, run_id, tally,
-                        failed)  # fmt: skip
+                _record(_collect(_submit(docs, settings, remote)) if docs else [], store, settings, run_id,
+                        tally, failed)  # fmt: skip
         except BaseException:
             with signals_held():  # a second signal (Ctrl-C, then the runner's SIGTERM) waits
                 _pools.release(wait=False)
             raise
         _pools.release()
-    except StoreLocked as exc:
+    except (StoreLocked, ClusterLost) as exc:
         status, error = RunStatus.INTERRUPTED, str(exc)
         logger.warning("Run %s stopped, the rest is left for the next run: %s", run_id, exc)
     except (KeyboardInterrupt, SystemExit, TerminationSignal) as exc:
@@ -447,7 +539,7 @@ def _ingest_locked(
             logger.info("Snapshot for analysts: %s", store.publish_snapshot())
         except StoreLocked as exc:
             logger.warning("Snapshot not refreshed this run: %s", exc)
-    _publish_artifacts(run_id, tally)
+    _publish_artifacts(run_id, tally, store)
     return run_summary(run_id, tally, settings, status, error)
 
 
@@ -521,7 +613,7 @@ def headline(tally: RunTally) -> str:
     )
 
 
-def summary_markdown(run_id: str, tally: RunTally) -> str:
+def summary_markdown(run_id: str, tally: RunTally, figures: RunFigures | None = None) -> str:
     lines = [
         f"# {headline(tally)}",
         "",
@@ -545,6 +637,15 @@ def summary_markdown(run_id: str, tally: RunTally) -> str:
                 f"| {_cell(p.name or p.url)} | {p.status.value} | {_cell(p.http_status)} "
                 f"| {p.entries} | {p.new_entries} | {_cell(p.error)} |"
             )
+    if figures is not None:
+        lines += ["", "## Stories and wires", "", _cell(figures.wire_line())]
+        if figures.stories:
+            lines += ["", "| stories its articles joined | first publisher | articles | outlets | new |",
+                      "|---|---|---:|---:|---:|"]  # fmt: skip
+            lines += [f"| {_link(s.title, s.url) if s.url else _cell(s.title or '(untitled)')} "
+                      f"| {_cell(s.first_source)} | {s.article_count} | {s.source_count} | {s.new_articles} |"
+                      for s in figures.stories]  # fmt: skip
+    lines += ["", "Charts of the whole database: `veille report --out report.html`."]
     if tally.new_articles:
         # Three narrow columns (the title links to the article): the table fits
         # the artifact pane of Prefect's UI at 1366 px.
@@ -564,11 +665,23 @@ def artifact_suffix() -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "ingest"
 
 
-def _publish_artifacts(run_id: str, tally: RunTally) -> None:
+def _run_figures(store: Store, run_id: str, tally: RunTally) -> RunFigures | None:
+    """The stories and wire credits of the run's new articles: a summary
+    without them rather than a failed run."""
+    if not tally.stored:
+        return None
+    try:
+        return run_figures(store, run_id)
+    except StoreError as exc:
+        get_run_logger().warning("Stories and wire credits left out of the summary: %s", exc)
+        return None
+
+
+def _publish_artifacts(run_id: str, tally: RunTally, store: Store) -> None:
     suffix = artifact_suffix()
     create_markdown_artifact(
         key=f"veille-summary-{suffix}",
-        markdown=summary_markdown(run_id, tally),
+        markdown=summary_markdown(run_id, tally, _run_figures(store, run_id, tally)),
         description=f"{headline(tally)} (run {run_id})",
     )
     if tally.new_articles:

@@ -1,10 +1,16 @@
-"""`veille serve`: scheduled ingestion as Prefect deployments.
+"""`veille serve` and `veille deploy`: scheduled ingestion as Prefect deployments.
 
 One deployment per schedule group of feeds (a feed's `group`, or its own
 `interval_seconds`/`cron`, or the `[schedule]` default), plus one that
 ingests new files dropped into a watched folder. Each deployment allows one
 run at a time (a run due while the previous one is still going waits in the
 queue), and all runs on one database take turns through the storage run lock.
+
+`veille serve` runs them in its own process; `veille deploy` registers the
+same deployments to a Prefect work pool of type `process`, for the workers
+of that pool (`prefect worker start --pool NAME`) to run them. Either way a
+run's settings come from the environment its process is given (by `serve`,
+or by the deployment's job variables), never from its parameters.
 """
 
 from __future__ import annotations
@@ -84,9 +90,12 @@ _ONE_AT_A_TIME = ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyL
 WATCH_FOLDER = "watch-folder"
 
 
-def deployments(settings: Settings, watch: Path | None = None) -> list[RunnerDeployment]:
+def deployments(
+    settings: Settings, watch: Path | None = None, job_variables: dict[str, Any] | None = None
+) -> list[RunnerDeployment]:
     """One deployment per schedule group, plus `watch-folder`. Their only
-    parameter names the group: everything else comes from the serving process."""
+    parameter names the group: everything else comes from the serving process
+    (or, on a work pool, from the environment in `job_variables`)."""
     result = []
     for group in schedule_groups(settings):
         names = [f.name for f in group.feeds]
@@ -100,6 +109,7 @@ def deployments(settings: Settings, watch: Path | None = None) -> list[RunnerDep
                 description=f"Poll {len(names)} feed(s): {', '.join(names)}",
                 concurrency_limit=_ONE_AT_A_TIME,
                 entrypoint_type=EntrypointType.MODULE_PATH,
+                job_variables=job_variables,
             )
         )
     if watch is not None:
@@ -112,6 +122,7 @@ def deployments(settings: Settings, watch: Path | None = None) -> list[RunnerDep
                 description=f"Ingest new files dropped into {watch.resolve()}",
                 concurrency_limit=_ONE_AT_A_TIME,
                 entrypoint_type=EntrypointType.MODULE_PATH,
+                job_variables=job_variables,
             )
         )
     return result
@@ -136,7 +147,8 @@ def _served_settings() -> Settings:
     raw = os.environ.get(SERVE_SETTINGS_ENV)
     if not raw:
         raise RuntimeError(
-            f"runs of Veille's deployments are started by `veille serve` ({SERVE_SETTINGS_ENV} is not set)"
+            f"runs of Veille's deployments are started by `veille serve` or by the workers of a pool "
+            f"`veille deploy` registered them to ({SERVE_SETTINGS_ENV} is not set)"
         )
     return TypeAdapter(Settings).validate_python(json.loads(raw))
 
@@ -359,13 +371,7 @@ def serve(settings: Settings, watch: Path | None = None, log: Any = print) -> St
     meanwhile is picked up then. Runs left unfinished by a service that was
     killed (kill -9, a power cut) are marked Crashed when the next one starts.
     """
-    try:
-        deps = deployments(settings, watch)
-    except ValueError as exc:  # pydantic's ValidationError too: a schedule Prefect refuses
-        first = str(exc).splitlines()[-1].strip() if str(exc) else type(exc).__name__
-        raise SettingsError(f"a schedule Prefect cannot use: {first}") from None
-    if not deps:
-        raise ValueError("nothing to serve: no [[feeds]] in the configuration and no watched folder")
+    deps = _checked_deployments(settings, watch)
     os.environ[SERVE_SETTINGS_ENV] = served_settings_environment(settings, watch)
     # Runs due are looked for often enough that one starts well within its
     # interval (Prefect's default is every 10 s).
@@ -373,3 +379,64 @@ def serve(settings: Settings, watch: Path | None = None, log: Any = print) -> St
     intervals += [settings.watch.interval_seconds] if watch is not None else []
     poll = max(1.0, min(10.0, min(intervals, default=100) / 10))
     return asyncio.run(_serve(deps, log, poll))
+
+
+def _checked_deployments(
+    settings: Settings, watch: Path | None, job_variables: dict[str, Any] | None = None
+) -> list[RunnerDeployment]:
+    """`deployments`, with a schedule Prefect refuses as a settings error."""
+    try:
+        deps = deployments(settings, watch, job_variables)
+    except ValueError as exc:  # pydantic's ValidationError too: a schedule Prefect refuses
+        first = str(exc).splitlines()[-1].strip() if str(exc) else type(exc).__name__
+        raise SettingsError(f"a schedule Prefect cannot use: {first}") from None
+    if not deps:
+        raise ValueError("nothing to serve: no [[feeds]] in the configuration and no watched folder")
+    return deps
+
+
+def existing_api() -> str | None:
+    """The Prefect server to register to: PREFECT_API_URL, else a server already
+    running on 127.0.0.1:4200. Never a temporary one: what is registered must
+    outlive the command."""
+    url = os.environ.get("PREFECT_API_URL")
+    if url:
+        return url
+    return LOCAL_API if healthy(LOCAL_API) else None
+
+
+WORK_POOL_TYPE = "process"
+
+
+def deploy(settings: Settings, pool: str, watch: Path | None = None) -> list[str]:
+    """Register `veille serve`'s deployments (names, schedules, one run at a
+    time, the `group` parameter) to the work pool `pool`, of type `process`
+    (created if missing), so that `prefect worker start --pool NAME` runs them.
+    Their runs get the settings as `serve` gives its own: in the environment
+    (`VEILLE_SERVE_SETTINGS`, paths made absolute), here through the
+    deployments' job variables. Returns the deployments' names."""
+    env = {SERVE_SETTINGS_ENV: served_settings_environment(settings, watch)}
+    deps = _checked_deployments(settings, watch, job_variables={"env": env})
+    asyncio.run(_register(deps, pool))
+    return [d.name for d in deps]
+
+
+async def _register(deps: list[RunnerDeployment], pool: str) -> None:
+    from prefect import get_client
+    from prefect.client.schemas.actions import WorkPoolCreate
+    from prefect.exceptions import ObjectNotFound
+    from prefect.workers.process import ProcessWorker
+
+    async with get_client() as client:
+        try:
+            existing = await client.read_work_pool(pool)
+        except ObjectNotFound:
+            template = ProcessWorker.get_default_base_job_template()
+            await client.create_work_pool(
+                WorkPoolCreate(name=pool, type=WORK_POOL_TYPE, base_job_template=template)
+            )
+        else:
+            if existing.type != WORK_POOL_TYPE:
+                raise ValueError(f"work pool {pool!r} is of type {existing.type!r}, not {WORK_POOL_TYPE!r}")
+    for dep in deps:
+        await dep.aapply(work_pool_name=pool)

@@ -46,7 +46,7 @@ class ExportFormat(enum.StrEnum):
 
 
 class ExportTable(enum.StrEnum):
-    """The tables and views (storage/schema.py, migration 4) an export can name."""
+    """The tables and views (storage/schema.py: migrations 4 and 9) an export can name."""
 
     articles = "articles"
     duplicates = "duplicates"
@@ -57,6 +57,11 @@ class ExportTable(enum.StrEnum):
     articles_with_duplicates = "articles_with_duplicates"
     rejects_daily = "rejects_daily"
     feed_health = "feed_health"
+    stories = "stories"
+    story_outlets = "story_outlets"
+    author_articles = "author_articles"
+    wire_share = "wire_share"
+    agency_daily = "agency_daily"
 
 
 # The column that dates a row: what `since` and `until` compare, and the month
@@ -71,6 +76,11 @@ DATED_BY: dict[ExportTable, str] = {
     ExportTable.articles_with_duplicates: "published_date",
     ExportTable.rejects_daily: "day",
     ExportTable.feed_health: "last_polled_at",
+    ExportTable.stories: "first_published_at",
+    ExportTable.story_outlets: "first_published_at",
+    ExportTable.author_articles: "first_published_at",
+    ExportTable.wire_share: "day",
+    ExportTable.agency_daily: "day",
 }
 
 # The first characters that make a spreadsheet read a cell as a formula.

@@ -21,6 +21,73 @@ FEED_HEALTH_SQL = """
     GROUP BY ALL
 """
 
+# Migration 9: views over stories, authors and wire credits (README, "Views"),
+# what `veille report` draws. An article stored before its columns existed has
+# NULL `authors` / `wire_agencies` (not looked for), unlike an empty list (none
+# found): a wire share counts only the articles whose credits were looked for.
+ANALYSIS_VIEWS = r"""
+    CREATE VIEW story_outlets AS
+    WITH members AS (
+        SELECT story_id,
+               list(DISTINCT source ORDER BY source) FILTER (WHERE source IS NOT NULL) AS sources,
+               list_sort(list_distinct(flatten(list(wire_agencies)))) AS agencies,
+               count(*) FILTER (WHERE len(wire_agencies) > 0) AS wire_articles,
+               count(wire_agencies) AS articles_checked
+        FROM articles
+        WHERE story_id IS NOT NULL
+        GROUP BY story_id
+    )
+    SELECT s.story_id, s.title, s.first_published_at, s.last_published_at, s.article_count,
+           s.source_count, s.first_source, s.first_article_id, f.url AS first_url,
+           coalesce(m.sources, CAST([] AS VARCHAR[])) AS sources,
+           coalesce(m.agencies, CAST([] AS VARCHAR[])) AS agencies,
+           coalesce(m.wire_articles, 0) AS wire_articles,
+           CAST(m.wire_articles AS DOUBLE) / nullif(m.articles_checked, 0) AS wire_share
+    FROM stories s
+    LEFT JOIN members m ON m.story_id = s.story_id
+    LEFT JOIN articles f ON f.article_id = s.first_article_id;
+    COMMENT ON VIEW story_outlets IS 'Each story with its first publisher (first_source, first_url), '
+        'its outlets (sources, sorted), the agencies its articles credit, and its wire share: the '
+        'fraction of its articles with a wire credit, among those whose credits were looked for.';
+
+    CREATE VIEW author_articles AS
+    WITH signed AS (
+        SELECT article_id, source, published_at, unnest(authors) AS author FROM articles
+    )
+    SELECT author, count(DISTINCT article_id) AS articles, count(DISTINCT source) AS source_count,
+           coalesce(list(DISTINCT source ORDER BY source) FILTER (WHERE source IS NOT NULL),
+                    CAST([] AS VARCHAR[])) AS sources,
+           min(published_at) AS first_published_at, max(published_at) AS last_published_at
+    FROM signed
+    WHERE author IS NOT NULL AND trim(author) <> ''
+    GROUP BY author;
+    COMMENT ON VIEW author_articles IS 'Each person who signed articles (articles.authors): '
+        'how many articles, in which sources (sorted), first and last publication.';
+
+    CREATE VIEW wire_share AS
+    SELECT published_date AS day, source, count(*) AS articles,
+           count(wire_agencies) AS articles_checked,
+           count(*) FILTER (WHERE len(wire_agencies) > 0) AS wire_articles,
+           CAST(count(*) FILTER (WHERE len(wire_agencies) > 0) AS DOUBLE)
+               / nullif(count(wire_agencies), 0) AS wire_share
+    FROM articles
+    GROUP BY published_date, source;
+    COMMENT ON VIEW wire_share IS 'Articles per publication day and source with a wire credit '
+        '(wire_articles) among those whose credits were looked for (articles_checked), and their '
+        'share; sum both columns before dividing to share a week or a source.';
+
+    CREATE VIEW agency_daily AS
+    WITH credited AS (
+        SELECT published_date, article_id, source, unnest(wire_agencies) AS agency FROM articles
+    )
+    SELECT published_date AS day, agency, count(DISTINCT article_id) AS articles,
+           count(DISTINCT source) AS source_count
+    FROM credited
+    GROUP BY published_date, agency;
+    COMMENT ON VIEW agency_daily IS 'Articles crediting each wire agency (AFP, Reuters…) per '
+        'publication day, and in how many sources; an article crediting two agencies counts for each.';
+"""
+
 MIGRATIONS: list[str] = [
     # 1: the foundation
     """
@@ -183,6 +250,50 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE articles ADD COLUMN authors VARCHAR[];
     """,
+    # 7: which news agencies an article credits (wire_agencies, with the text that
+    # proved each in wire_evidence, same length), and the publisher's name as found
+    # before its normalisation (source_raw: "Le Monde.fr" stored as source "Le Monde").
+    # NULL for the articles stored before: their credits were not looked for, which
+    # is not the same as none found (an empty list).
+    """
+    ALTER TABLE articles ADD COLUMN wire_agencies VARCHAR[];
+    ALTER TABLE articles ADD COLUMN wire_evidence VARCHAR[];
+    ALTER TABLE articles ADD COLUMN source_raw VARCHAR;
+    """,
+    # 8: stories: articles about the same event from different outlets
+    # (extractors/dedup/stories.py, storage/stories.py). Articles stored before
+    # keep a NULL story_id and are not in the index: stories start with the
+    # articles stored after this migration. `story_terms` and `story_postings`
+    # are internal (the document frequencies and the inverted index).
+    """
+    CREATE TABLE stories (
+        story_id VARCHAR PRIMARY KEY,     -- the article_id of the article that started it
+        first_published_at TIMESTAMPTZ,   -- of its articles: published_at, else ingested_at
+        last_published_at TIMESTAMPTZ,
+        article_count INTEGER NOT NULL,
+        source_count INTEGER NOT NULL,    -- distinct articles.source (NULL not counted)
+        first_article_id VARCHAR,         -- the earliest article
+        first_source VARCHAR,             -- its source
+        title VARCHAR,                    -- the earliest title
+        created_at TIMESTAMPTZ NOT NULL,
+        updated_at TIMESTAMPTZ NOT NULL
+    );
+    ALTER TABLE articles ADD COLUMN story_id VARCHAR;
+    CREATE TABLE story_terms (
+        term BIGINT PRIMARY KEY,          -- feature id (extractors.dedup.stories.term_id); 0: all
+        df INTEGER NOT NULL               -- articles that have it
+    );
+    CREATE TABLE story_postings (
+        day INTEGER NOT NULL,             -- days since 1970-01-01 (UTC) of the article's time
+        term BIGINT NOT NULL,
+        article UBIGINT NOT NULL,         -- article_id as a number (16 hex digits)
+        story UBIGINT NOT NULL,           -- story_id as a number
+        weight FLOAT NOT NULL,            -- TF-IDF weight when the article was stored
+        norm FLOAT NOT NULL               -- of the article's indexed vector
+    );
+    """,
+    # 9: views over stories, authors and wire credits (ANALYSIS_VIEWS above)
+    ANALYSIS_VIEWS,
 ]
 
 LATEST = len(MIGRATIONS)

@@ -50,9 +50,10 @@ from extractors.core.records import (
     RejectReason,
     RunStatus,
 )
-from extractors.core.settings import StorageSettings
+from extractors.core.settings import StorageSettings, StoriesSettings
 from extractors.dedup import fingerprint
 from extractors.dedup.decision import article_id, decide
+from storage import stories
 from storage.schema import LATEST, MIGRATIONS
 
 RETRYABLE = tuple(r.value for r in RejectReason if r.retryable)
@@ -193,6 +194,7 @@ class NewArticle:
     url_key: str
     ingested_at: datetime
     run_id: str
+    story_id: str | None = None
 
     @property
     def article_id(self) -> str:
@@ -230,6 +232,10 @@ ARTICLE_COLUMNS: dict[str, tuple[str, Callable[[NewArticle], Any]]] = {
     "feed_url": ("VARCHAR", lambda r: r.candidate.feed_url),
     "truncated": ("BOOLEAN", lambda r: r.candidate.truncated),
     "authors": ("VARCHAR[]", lambda r: list(r.candidate.authors)),
+    "wire_agencies": ("VARCHAR[]", lambda r: list(r.candidate.wire_agencies)),
+    "wire_evidence": ("VARCHAR[]", lambda r: list(r.candidate.wire_evidence)),
+    "source_raw": ("VARCHAR", lambda r: r.candidate.source_raw),
+    "story_id": ("VARCHAR", lambda r: r.story_id),
 }
 
 
@@ -436,10 +442,15 @@ class Store:
             return self._settled(con, locations)
 
     def write_batch(
-        self, run_id: str, outcomes: Sequence[Outcome], near_threshold: float = 0.6
+        self,
+        run_id: str,
+        outcomes: Sequence[Outcome],
+        near_threshold: float = 0.6,
+        story_settings: StoriesSettings | None = None,
     ) -> BatchReport:
-        """Deduplicate the candidates against the store and each other, and
-        record every outcome, in one transaction."""
+        """Deduplicate the candidates against the store and each other, place
+        the new articles in stories (a duplicate joins none), and record every
+        outcome, in one transaction."""
         report = BatchReport()
         if not outcomes:
             return report
@@ -459,7 +470,12 @@ class Store:
             candidates = [o for o in fresh if isinstance(o, Candidate)]
             report.rejected = [o for o in fresh if isinstance(o, Rejected)]
             stored, duplicates = decide(_SqlIndex(con), candidates, near_threshold)
-            self._insert_articles(con, run_id, now, stored)
+            plan = stories.place(con, [(article_id(urls.key(c.url)), c) for c in stored], now,
+                                 story_settings or StoriesSettings())  # fmt: skip
+            self._insert_articles(
+                con, run_id, now, stored, {p.article_id: p.story_id for p in plan.placements}
+            )
+            stories.record(con, plan, now)
             report.stored = [
                 StoredArticle(
                     article_id(urls.key(c.url)),
@@ -482,11 +498,19 @@ class Store:
 
     @staticmethod
     def _insert_articles(
-        con: duckdb.DuckDBPyConnection, run_id: str, now: datetime, stored: list[Candidate]
+        con: duckdb.DuckDBPyConnection,
+        run_id: str,
+        now: datetime,
+        stored: list[Candidate],
+        story_of: dict[str, str] | None = None,
     ) -> None:
         if not stored:
             return
-        rows = [NewArticle(c, urls.key(c.url), now, run_id) for c in stored]
+        keys = [urls.key(c.url) for c in stored]
+        rows = [
+            NewArticle(c, k, now, run_id, (story_of or {}).get(article_id(k)))
+            for c, k in zip(stored, keys, strict=True)
+        ]
         ids = [r.article_id for r in rows]
         names = list(ARTICLE_COLUMNS)
         values = ", ".join(f"unnest(${i}::{ARTICLE_COLUMNS[n][0]}[])" for i, n in enumerate(names, 1))

@@ -114,19 +114,24 @@ class Extraction:
     on_topic: bool = True
     truncated: bool = False  # the page showed a paywall or a "read the rest" line
     authors: tuple[str, ...] = ()  # people who signed it (page metadata, byline lines)
+    wire_agencies: tuple[str, ...] = ()  # news agencies it credits, by canonical name ("AFP")
+    wire_evidence: tuple[str, ...] = ()  # for each of wire_agencies, the credit naming it ("PARIS (AFP) -")
+    source_raw: str | None = None  # `source` before its normalisation ("Le Monde.fr", "lemonde")
     removed: tuple[tuple[str, str], ...] = field(default=(), repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
     """A French, on-topic, cleaned article, not yet checked for duplicates:
-    its extraction and the fingerprint of its body. The article fields are the
+    its extraction, the fingerprint of its body and the features that place
+    it in a story (extractors.dedup.stories). The article fields are the
     extraction's, read through the candidate (`candidate.title`)."""
 
     extraction: Extraction
     content_hash: str
     minhash: tuple[int, ...] = field(repr=False)
     feed_url: str | None = None
+    story_features: tuple[tuple[str, float], ...] = field(default=(), repr=False)
 
 
 def _read_through(name: str) -> property:

@@ -93,6 +93,13 @@ def one_of(*choices: str) -> Check:
     return (lambda v: v in choices, f"must be one of {', '.join(choices)}")
 
 
+EXECUTORS = ("local", "dask")  # worker processes of this machine, or a Dask cluster
+DASK_ADDRESS: Check = (
+    lambda v: v is None or re.fullmatch(r"(tcp|tls)://[^\s/:]+:\d{1,5}", v) is not None,
+    'must be a Dask scheduler address such as "tcp://scheduler:8786"',
+)
+
+
 def _is_network(value: str) -> bool:
     try:
         ipaddress.ip_network(value, strict=False)
@@ -163,6 +170,14 @@ class IngestSettings(Section):
     max_seconds_per_input: float = setting(60.0, up_to(DAY))  # time budget to judge one input
     min_file_age_seconds: float = setting(5.0, zero_to(DAY))  # younger files wait a run
     follow_external_symlinks: bool = False  # follow symlinks that leave the named folder
+    executor: str = setting("local", one_of(*EXECUTORS))  # where inputs are judged: here, or on Dask
+    dask_address: str | None = setting(None, DASK_ADDRESS)  # the Dask scheduler, for executor = "dask"
+
+    def check(self) -> None:
+        if self.executor == "dask" and self.dask_address is None:
+            raise SettingsError(
+                f'{self.key("executor")} = "dask" needs {self.key("dask_address")} ("tcp://host:8786")'
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +237,14 @@ class WatchSettings(Section):
             object.__setattr__(self, "folder", Path(self.folder).expanduser())
 
 
+@dataclass(frozen=True, slots=True)
+class StoriesSettings(Section):
+    """How articles are grouped into stories (extractors/dedup/stories.py)."""
+
+    window_days: int = setting(3, up_to(365))  # a story takes articles within this of one of its own
+    threshold: float = setting(0.15, FRACTION)  # similarity to join a story; below it, a new one
+
+
 SECTION_OF: dict[type, str] = {
     StorageSettings: "storage",
     IngestSettings: "ingest",
@@ -229,6 +252,7 @@ SECTION_OF: dict[type, str] = {
     FetchSettings: "fetch",
     ScheduleSettings: "schedule",
     WatchSettings: "watch",
+    StoriesSettings: "stories",
 }
 
 
@@ -242,6 +266,7 @@ class Settings:
     fetch: FetchSettings = field(default_factory=FetchSettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     watch: WatchSettings = field(default_factory=WatchSettings)
+    stories: StoriesSettings = field(default_factory=StoriesSettings)
     feeds: tuple[Feed, ...] = ()
 
     def replace(self, changes: dict[str, Any], origin: str = "settings") -> Settings:

@@ -9,6 +9,7 @@ Deduplication needs the stored articles and happens in the single writer
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from collections.abc import Iterable
@@ -27,7 +28,7 @@ from extractors.core.records import (
 )
 from extractors.core.settings import Settings
 from extractors.core.textnorm import strip_control, words
-from extractors.dedup import fingerprint
+from extractors.dedup import fingerprint, stories
 from extractors.judge import topic
 from extractors.sources import files
 from extractors.text import boilerplate, dates, html, language
@@ -53,11 +54,17 @@ class StageTimer:
         return now
 
 
-def extract(doc: Document, settings: Settings, timer: StageTimer | None = None) -> Extraction:
+def extract(
+    doc: Document, settings: Settings, timer: StageTimer | None = None, profile: topic.Profile | None = None
+) -> Extraction:
+    """`profile`: the topic profile as data (a Dask worker has no access to the
+    file `settings.topic.profile` names); None loads that file."""
     timer = timer or StageTimer()
     t = time.perf_counter()
     title, date_meta, sitename, text = doc.title, None, None, doc.content
     declared: tuple[str, ...] = ()
+    declared_wires: tuple[tuple[str, str], ...] = ()
+    publisher = None
     page_url = doc.url
     if doc.kind == "html":
         page = html.extract(doc.content, url=doc.url, mode=settings.ingest.extraction)
@@ -65,6 +72,7 @@ def extract(doc: Document, settings: Settings, timer: StageTimer | None = None) 
         if page:
             title = title or page.title
             date_meta, sitename, declared = page.date, page.sitename, page.authors
+            declared_wires, publisher = page.wires, page.publisher
             page_url = page_url or (urls.canonical(page.url) if page.url else None)
     t = timer.lap("extract", t)
     known_title = title or doc.title_hint
@@ -72,11 +80,16 @@ def extract(doc: Document, settings: Settings, timer: StageTimer | None = None) 
     t = timer.lap("clean", t)
     lang, prob = language.detect(cleaned.body, settings.ingest.language_prefix_chars)
     t = timer.lap("language", t)
-    profile = topic.load_profile(settings.topic.profile)
+    profile = profile or topic.load_profile(settings.topic.profile)
     score = topic.score(f"{cleaned.title or ''}\n{cleaned.body}", profile)
     timer.lap("topic", t)
     url = page_url or doc.location
-    source = _source(doc, sitename, cleaned.source, url)
+    source_raw = _source(doc, sitename, cleaned.source, url)
+    domain = urls.domain(url)
+    source = normalise_source(source_raw, publisher) if source_raw and source_raw != domain else source_raw
+    wires = dict(cleaned.wires)
+    for agency, evidence in declared_wires:
+        wires.setdefault(agency, evidence)
     published = dates.first(
         dates.parse(doc.published, doc.published_origin),
         dates.parse(date_meta, "metadata"),
@@ -89,14 +102,17 @@ def extract(doc: Document, settings: Settings, timer: StageTimer | None = None) 
         body=cleaned.body,
         published=published,
         source=source,
-        source_domain=urls.domain(url),
+        source_domain=domain,
         language=lang,
         language_probability=prob,
         topic_score=score.value,
         topic_terms=score.matched,
         on_topic=score.passes(profile),
         truncated=cleaned.truncated,
-        authors=_authors([*declared, *cleaned.authors], [source, sitename, doc.source]),
+        authors=_authors([*declared, *cleaned.authors], [source, source_raw, sitename, doc.source]),
+        wire_agencies=tuple(wires),
+        wire_evidence=tuple(wires.values()),
+        source_raw=source_raw,
         removed=cleaned.removed,
     )
 
@@ -117,6 +133,25 @@ def _name_key(name: str) -> str:
     return " ".join(words(name))
 
 
+# A site name's web suffix: "Le Monde.fr", "Boursorama.com".
+_SITE_SUFFIX = re.compile(r"(?<=\w)\.(?:fr|com|net|org|info|eu|be|ch|ca|io|tv|co\.uk)$", re.IGNORECASE)
+
+
+def normalise_source(name: str, publisher: str | None = None) -> str:
+    """A publisher's name as sources are grouped: without a web suffix ("Le Monde.fr"
+    is "Le Monde"), and a lower-case site name ("lemonde", a handle rather than a
+    name) replaced by the page's JSON-LD publisher when it names one."""
+
+    def bare(value: str) -> str:
+        value = " ".join(value.split())
+        return _SITE_SUFFIX.sub("", value) or value
+
+    found = bare(name)
+    if publisher and publisher.strip() and found.islower():
+        found = bare(publisher)
+    return found
+
+
 def _source(doc: Document, sitename: str | None, in_text: str | None, url: str) -> str | None:
     """Publisher name, most specific first. For a web page the site's own
     name (og:site_name, JSON-LD publisher) beats a "Source : X" line, which
@@ -126,7 +161,9 @@ def _source(doc: Document, sitename: str | None, in_text: str | None, url: str) 
     return doc.source or in_text or sitename or doc.feed_title or urls.domain(url)
 
 
-def verdict(ex: Extraction, settings: Settings, feed_url: str | None = None) -> Rejected | None:
+def verdict(
+    ex: Extraction, settings: Settings, feed_url: str | None = None, profile: topic.Profile | None = None
+) -> Rejected | None:
     """Why an extraction is not kept, or None when it is."""
     if not ex.body.strip():
         return Rejected(ex.location, RejectReason.EMPTY, "no text left after extraction", feed_url)
@@ -134,24 +171,28 @@ def verdict(ex: Extraction, settings: Settings, feed_url: str | None = None) -> 
         detail = f"{ex.language} (p={ex.language_probability})"
         return Rejected(ex.location, RejectReason.LANGUAGE, detail, feed_url)
     if not ex.on_topic:
-        profile = topic.load_profile(settings.topic.profile)
+        profile = profile or topic.load_profile(settings.topic.profile)
         missing = "" if ex.topic_terms else " (no topic term)"
         detail = f"score {ex.topic_score} < {profile.threshold}{missing}"
         return Rejected(ex.location, RejectReason.OFF_TOPIC, detail, feed_url)
     return None
 
 
-def judge(doc: Document, settings: Settings, timer: StageTimer | None = None) -> Outcome:
+def judge(
+    doc: Document, settings: Settings, timer: StageTimer | None = None, profile: topic.Profile | None = None
+) -> Outcome:
     """The outcome of one document: a candidate article or a rejection."""
     timer = timer or StageTimer()
-    ex = extract(doc, settings, timer)
-    rejected = verdict(ex, settings, doc.feed_url)
+    ex = extract(doc, settings, timer, profile)
+    rejected = verdict(ex, settings, doc.feed_url, profile)
     if rejected is not None:
         return rejected
     t = time.perf_counter()
     fp = fingerprint.fingerprint(ex.body)
-    timer.lap("fingerprint", t)
-    return Candidate(ex, fp.content_hash, fp.minhash, doc.feed_url)
+    t = timer.lap("fingerprint", t)
+    features = stories.features(ex.title, ex.body)
+    timer.lap("stories", t)
+    return Candidate(ex, fp.content_hash, fp.minhash, doc.feed_url, features)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,26 +204,31 @@ class ChunkResult:
     seconds: dict[str, float]
 
 
-def process_items(items: Iterable[InputRef | Document], settings: Settings) -> ChunkResult:
+def process_items(
+    items: Iterable[InputRef | Document], settings: Settings, profile: topic.Profile | None = None
+) -> ChunkResult:
     """Read (local files) and judge a chunk of inputs. Never raises for a bad
-    input: an unexpected error becomes an `unreadable` rejection naming it."""
+    input: an unexpected error becomes an `unreadable` rejection naming it.
+    `profile`: the topic profile as data, else the file the settings name."""
     timer = StageTimer()
     outcomes: list[Outcome] = []
     for item in items:
         if isinstance(item, Document):
-            outcomes.append(_safe_judge(item, settings, timer))
+            outcomes.append(_safe_judge(item, settings, timer, profile))
             continue
         t = time.perf_counter()
         docs = files.read_input(item, settings)
         timer.lap("read", t)
         for doc in docs:
-            outcomes.append(doc if isinstance(doc, Rejected) else _safe_judge(doc, settings, timer))
+            outcomes.append(doc if isinstance(doc, Rejected) else _safe_judge(doc, settings, timer, profile))
     return ChunkResult(outcomes, dict(timer.seconds))
 
 
-def _safe_judge(doc: Document, settings: Settings, timer: StageTimer) -> Outcome:
+def _safe_judge(
+    doc: Document, settings: Settings, timer: StageTimer, profile: topic.Profile | None = None
+) -> Outcome:
     try:
-        return judge(doc, settings, timer)
+        return judge(doc, settings, timer, profile)
     except Exception as exc:  # noqa: BLE001 - one bad input must not end the run
         detail = f"{type(exc).__name__}: {exc}"[:500]
         return Rejected(doc.location, RejectReason.UNREADABLE, f"processing failed: {detail}", doc.feed_url)
@@ -216,6 +262,10 @@ def describe(item: Document | Rejected, settings: Settings) -> dict[str, Any]:
         "topic_terms": ex.topic_terms,
         "truncated": ex.truncated,
         "authors": list(ex.authors),
+        "wire_agencies": list(ex.wire_agencies),
+        "wire_evidence": list(ex.wire_evidence),
+        "source_raw": ex.source_raw,
+        "story": None,  # the stored story it would join: `veille extract` asks the database
         "removed": [{"rule": rule, "line": line} for rule, line in ex.removed],
     }
 

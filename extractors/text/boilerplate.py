@@ -15,7 +15,9 @@ applies them in passes:
    the caption line just above a credit line, everything after a
    comment-section header in the second half of the text, and the
    subscription offer under a teaser cut off by an ellipsis;
-5. credits at the end of a kept line (`_trailing_credits`).
+5. credits at the end of a kept line (`_trailing_credits`);
+6. the wire credits among all these (`_wires`): which news agencies the
+   article credits, and the text that proves each.
 
 Every dropped line is reported in `Cleaned.removed` under its rule's name, so
 an unwanted removal can be traced back to the rule that made it. A paywall
@@ -59,6 +61,7 @@ class Cleaned:
     removed: tuple[tuple[str, str], ...]  # (rule name, removed line or fragment)
     truncated: bool = False  # the text showed a paywall: only part of the article is here
     authors: tuple[str, ...] = ()  # people named by byline lines ("Par Prénom Nom")
+    wires: tuple[tuple[str, str], ...] = ()  # (agency, the credit that names it): ("AFP", "PARIS (AFP) -")
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +105,16 @@ class Rules:
     byline: re.Pattern[str]
     byline_separators: re.Pattern[str]
     not_people: re.Pattern[str]
+    wire_agencies: tuple[tuple[str, re.Pattern[str]], ...]  # canonical name, whole-name pattern
+    dateline: re.Pattern[str]
+    dateline_lines: int
+    with_line: re.Pattern[str]
+    credit_wrap: re.Pattern[str]
+    wire_line_max_chars: int
+    link_line: re.Pattern[str]
+    link_headings: re.Pattern[str]
+    link_heading_max_chars: int
+    link_min_lines: int
 
 
 def _alt(patterns: list[str]) -> str:
@@ -114,6 +127,9 @@ def _re(pattern: str) -> re.Pattern[str]:
 
 def _build(data: dict[str, Any]) -> Rules:
     limits, share, credits, dates = data["limits"], data["share"], data["credits"], data["dates"]
+    wires, links = data["wires"], data["link_list"]
+    wire_patterns = {name: _alt(patterns) for name, patterns in wires["agencies"].items()}
+    agencies = credits["agencies"] + list(wire_patterns.values())
     networks = _alt(share["networks"])
     bar_word = rf"(?:{_alt(share['words'] + share['networks'])})\b"
     gap = share["separators"]
@@ -134,7 +150,7 @@ def _build(data: dict[str, Any]) -> Rules:
     )
     name, more = f"(?:{byline['name']})", int(byline["max_names"]) - 1
     names = rf"{name}(?:(?:{byline['separators']}){name}){{0,{more}}}"
-    not_people = _alt(credits["agencies"] + byline["publishers"])
+    not_people = _alt(agencies + byline["publishers"])
     after = rf"{paywall['joiner']}(?:(?:{phrases}|{_alt(paywall['then'])})\b.*)?$"
     return Rules(
         title_max_chars=int(limits["title_max_chars"]),
@@ -154,7 +170,7 @@ def _build(data: dict[str, Any]) -> Rules:
         parenthesised=_re(credits["parenthesised"]),
         paren_max_words=int(credits["paren_max_words"]),
         credit_keyword=_re(_alt(credits["keywords"])),
-        agencies=_re(rf"{credits['agency_lead']}(?:{_alt(credits['agencies'])})"),
+        agencies=_re(rf"{credits['agency_lead']}(?:{_alt(agencies)})"),
         credit_separators=_re(credits["separators"]),
         credit_line=_re(_alt(credits["lines"])),
         credit_line_max_words=int(credits["line_max_words"]),
@@ -177,6 +193,16 @@ def _build(data: dict[str, Any]) -> Rules:
         byline=re.compile(rf"{byline['lead']}(?P<names>{names}){byline['tail']}"),
         byline_separators=re.compile(byline["separators"]),
         not_people=_re(rf"{credits['agency_lead']}(?:{not_people})(?:\s*+/\s*+\S+)*"),
+        wire_agencies=tuple((name, _re(pattern)) for name, pattern in wire_patterns.items()),
+        dateline=_re(wires["dateline"]),
+        dateline_lines=int(wires["dateline_lines"]),
+        with_line=_re(wires["with_line"]),
+        credit_wrap=_re(wires["credit_wrap"]),
+        wire_line_max_chars=int(wires["line_max_chars"]),
+        link_line=_re(links["line"]),
+        link_headings=_re(_alt(links["headings"])),
+        link_heading_max_chars=int(links["heading_max_chars"]),
+        link_min_lines=int(links["min_lines"]),
     )
 
 
@@ -294,6 +320,54 @@ def is_publisher(name: str, rules: Rules | None = None) -> bool:
     return bool((rules or load_rules()).not_people.fullmatch(name.strip()))
 
 
+_THE = re.compile(r"^l['’]\s*+", re.IGNORECASE)
+_WITH = re.compile(r"\s++(?:avec|with)\s++", re.IGNORECASE)
+
+
+def _wire_of(part: str, rules: Rules) -> str | None:
+    part = _THE.sub("", part.strip())
+    return next((name for name, pattern in rules.wire_agencies if pattern.fullmatch(part)), None)
+
+
+def _wire_parts(names: str, rules: Rules) -> list[str | None]:
+    """Each name of "AFP/Belga", "AFP, Reuters et Le Monde" as a news agency's canonical
+    name, or None when it names no news agency."""
+    parts = (p for chunk in _WITH.split(names) for p in rules.credit_separators.split(chunk))
+    return [_wire_of(p, rules) for p in parts if p and p.strip()]
+
+
+def wire_names(names: str, rules: Rules | None = None) -> tuple[str, ...]:
+    """The news agencies `names` credits, by canonical name ("agence France-Presse/belga"
+    gives ("AFP", "Belga")), when it names news agencies only; else ()."""
+    rules = rules or load_rules()
+    found = _wire_parts(names, rules) if len(names) <= rules.wire_line_max_chars else []
+    if not found or None in found:
+        return ()
+    return tuple(dict.fromkeys(w for w in found if w))
+
+
+def _credit_wires(credit: str, rules: Rules) -> tuple[str, ...]:
+    """The agencies of an agency-only credit ("© AFP 2024", "(AFP/Belga).", "Source : AFP")."""
+    if len(credit) > rules.wire_line_max_chars:
+        return ()
+    return wire_names(rules.credit_wrap.sub("", credit), rules)
+
+
+def _is_with_line(line: str, rules: Rules) -> bool:
+    """A line crediting news agencies: "Avec AFP", "Le Monde avec AFP" (a byline
+    "Par X avec AFP" is a byline: it names people too)."""
+    match = rules.with_line.match(line) if len(line) <= rules.wire_line_max_chars else None
+    return match is not None and bool(wire_names(match["names"], rules)) and not _is_byline(line, rules)
+
+
+def _is_agency_line(line: str, rules: Rules) -> bool:
+    """A line naming agencies only ("AFP/Belga", "Getty Images"): a credit."""
+    if len(line) > rules.wire_line_max_chars:
+        return False
+    parts = [p for p in rules.credit_separators.split(rules.credit_wrap.sub("", line)) if p.strip()]
+    return bool(parts) and all(rules.agencies.fullmatch(_THE.sub("", p.strip())) for p in parts)
+
+
 def _is_source_line(line: str, rules: Rules) -> bool:
     match = rules.source.match(line)
     return match is not None and len(match["name"].split()) <= rules.source_max_words
@@ -306,6 +380,7 @@ _LINE_RULES: tuple[tuple[str, Callable[[str, Rules], bool]], ...] = (
     ("advertising", _is_advertising),
     ("paywall", _is_paywall),
     ("account", _is_account),
+    ("wire_credit", _is_with_line),
     ("credit", _is_paren_credit),
     ("copyright", _is_copyright),
     ("credit", _is_credit_line),
@@ -314,6 +389,7 @@ _LINE_RULES: tuple[tuple[str, Callable[[str, Rules], bool]], ...] = (
     ("date_line", _is_date_line),
     ("source_line", _is_source_line),
     ("byline", _is_byline),
+    ("credit", _is_agency_line),
 )
 
 
@@ -487,6 +563,29 @@ def _paywall_tail(texts: list[str], marks: list[str | None], rules: Rules) -> No
         before += len(texts[i])
 
 
+def _link_lists(texts: list[str], marks: list[str | None], rules: Rules) -> None:
+    """A "live" box: lines opening with "> " that link to other stories, under a heading
+    ("Les principales infos de ce matin"). Under a known heading one line is a box;
+    under any other title-like line, `link_min_lines` of them."""
+    i = 0
+    while i < len(texts):
+        j = i
+        while j < len(texts) and len(texts[j]) <= rules.title_max_chars and rules.link_line.match(texts[j]):
+            j += 1
+        if j == i:
+            i += 1
+            continue
+        above = texts[i - 1] if i > 0 and marks[i - 1] is None else ""
+        heading = len(above) <= rules.link_heading_max_chars and not _is_sentence(above, rules)
+        known = heading and bool(rules.link_headings.search(above))
+        if known or j - i >= rules.link_min_lines:
+            for k in range(i, j):
+                marks[k] = marks[k] or "link_list"
+            if above and heading:
+                marks[i - 1] = "link_list"
+        i = j
+
+
 def strip_site_name(title: str, names: list[str | None]) -> str:
     """`title` without the site name it carries before or after a separator.
 
@@ -569,6 +668,51 @@ def _authors(texts: list[str], marks: list[str | None], rules: Rules) -> tuple[s
     return tuple(found.values())
 
 
+_WITH_TAIL = re.compile(r"\b(?:avec|with)\s++(?P<names>[^.]{1,60}?)\s*+\.?$", re.IGNORECASE)
+
+
+def _wires(
+    texts: list[str], marks: list[str | None], cut: list[tuple[int, str, str]], rules: Rules
+) -> tuple[tuple[str, str], ...]:
+    """(agency, evidence) for each news agency the article credits, in text order.
+
+    `texts` are the lines as cleaned (their trailing credits cut), `cut` the cut
+    credits. Article-level credits only: a dateline in the first kept lines, a
+    credit cut off an article sentence, a byline or a line "avec AFP", a
+    "Source :" line, and an agency-only credit after the last kept line that no
+    caption precedes. A credit under a caption or mid-text is a photo's."""
+    found: list[tuple[int, tuple[str, ...], str]] = []
+    kept = [i for i, mark in enumerate(marks) if mark is None]
+    for i in kept[: rules.dateline_lines]:
+        match = rules.dateline.match(texts[i])
+        if match:
+            found.append((i, wire_names(match["inner"], rules), match["dateline"]))
+    cut_wires = [
+        (i, _credit_wires(credit, rules), credit) for i, rule, credit in cut if rule == "trailing_credit"
+    ]
+    found += cut_wires
+    last_kept = kept[-1] if kept else -1
+    for i, (text, mark) in enumerate(zip(texts, marks, strict=True)):
+        if mark == "byline":
+            byline = rules.byline.match(text)
+            names = rules.byline_separators.split(byline["names"]) if byline else []
+            found.append((i, tuple(w for n in names if (w := _wire_of(n, rules))), text))
+            if tail := _WITH_TAIL.search(text):
+                found.append((i, wire_names(tail["names"], rules), tail.group().rstrip(".")))
+        elif mark == "wire_credit":
+            found.append((i, wire_names(rules.with_line.match(text)["names"], rules), text))
+        elif mark == "source_line":
+            parts = _wire_parts(rules.source.match(text)["name"], rules)
+            found.append((i, tuple(w for w in parts if w), text))
+        elif mark in ("credit", "copyright") and i > last_kept and (i == 0 or marks[i - 1] != "caption"):
+            found.append((i, _credit_wires(text, rules), text))
+    wires: dict[str, str] = {}
+    for _, agencies, evidence in sorted(found, key=lambda item: item[0]):
+        for agency in agencies:
+            wires.setdefault(agency, _compact(evidence))
+    return tuple(wires.items())
+
+
 def clean(text: str, *, title: str | None = None) -> Cleaned:
     """Article text without its surroundings, and the metadata found in them."""
     rules = load_rules()
@@ -576,6 +720,7 @@ def clean(text: str, *, title: str | None = None) -> Cleaned:
     marks: list[str | None] = [_line_rule(t, rules) for t in texts]
     published, updated = _dates(texts, marks, rules)
     source = _source(texts, marks, rules)
+    _link_lists(texts, marks, rules)
     title, site = _header(texts, marks, title, rules)
     _read_also_links(texts, marks, rules)
     _captions(texts, marks, rules)
@@ -595,4 +740,5 @@ def clean(text: str, *, title: str | None = None) -> Cleaned:
         removed=tuple((rule, line) for _, rule, line in removed),
         truncated=any(mark in _TRUNCATED_BY for mark in marks),
         authors=_authors(originals, marks, rules),
+        wires=_wires(texts, marks, cut, rules),
     )

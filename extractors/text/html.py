@@ -12,6 +12,13 @@ that declares no date falls back to htmldate's search.
 
 The title loses the site name pages append to it ("… | Le Site"), so that the
 headline repeated at the top of the text is recognised and taken out of the body.
+
+A standfirst (chapô) marked up apart from the body ("chapo", "article__desc",
+"lead" classes, or a paragraph outside <article> that the meta description
+repeats) is often left out by trafilatura; it is put back on top of the text
+(`_ledes`, read before trafilatura prunes the tree, then `_with_lede`). On the
+shared French corpus this took the F1 from 0.961 to 0.974. A declared author
+that is a news agency ("AFP") is no person but a wire credit (`PageText.wires`).
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
 from extractors.core.textnorm import words
-from extractors.text.boilerplate import is_publisher, strip_site_name
+from extractors.text.boilerplate import is_publisher, strip_site_name, wire_names
 
 _META = {
     "title": ("og:title", "twitter:title", "dc.title"),
@@ -46,7 +53,7 @@ _META = {
         "sailthru.date",
         "parsely-pub-date",
     ),  # fmt: skip
-    "url": ("og:url",),
+    "url": ("og:url",),  # after <link rel="canonical">, which some pages declare in https and og:url in http
 }
 
 
@@ -58,23 +65,56 @@ class PageText:
     sitename: str | None
     url: str | None  # the page's own canonical link, if it declares one
     authors: tuple[str, ...] = ()  # as the page declares them (JSON-LD, meta author): people only
+    wires: tuple[tuple[str, str], ...] = ()  # (agency, declared author naming it): ("AFP", "AFP")
+    publisher: str | None = None  # the JSON-LD publisher's name
 
 
 _LETTER = re.compile(r"[^\W\d_]")
 _AUTHOR_META = ("author", "article:author", "og:article:author", "dc.creator")
 
+# The standfirst (chapô) marked up apart from the body, which trafilatura may leave
+# out: a class token naming it ("chapo", "article__desc", "lead", "standfirst"), not
+# in a comment, a teaser card or a menu, nor in the page's margins.
+_LEDE_CLASS = re.compile(
+    r"^(?:[\w-]*?article[\w-]*?[_-]+)?(?:chapo|chapeau|standfirst|lede|lead|intro|desc)$"
+    r"|^[\w-]*?[_-](?:chapo|chapeau|standfirst|lede)$",
+    re.IGNORECASE,
+)
+_LEDE_HINT = re.compile(r"chap|standfirst|lede|lead|intro|desc", re.IGNORECASE)  # a cheap first test
+_LEDE_TAGS = ("p", "div", "section", "h2", "span")
+_NOT_LEDE_CLASS = re.compile(r"forum|comment|teaser|card|list|promo|menu|newsletter|modal|related", re.I)
+_MARGINS = frozenset({"nav", "aside", "footer", "figure", "figcaption", "a", "form", "button"})
+# a lead image with its caption, a lead video, a list: no standfirst
+_NOT_IN_LEDE = (
+    ".//img | .//picture | .//figure | .//video | .//iframe | .//script | .//style | .//ul | .//ol | .//table"
+)
+_LEDE_MIN_CHARS, _LEDE_MAX_CHARS = 40, 1000
+_KEY_WORDS = 12  # a paragraph is found again by its first words
 
-def _person_names(value: Any) -> list[str]:
+
+@dataclass(frozen=True, slots=True)
+class _Ledes:
+    """What the page marks as its lede, read before trafilatura prunes the tree:
+    candidates (document position, text) in document order, and the position of
+    each paragraph by its first words, to tell whether a lede comes before the body."""
+
+    candidates: list[tuple[int, str]]
+    paragraphs: dict[str, int]
+
+
+def _person_names(value: Any, people: bool = True) -> list[str]:
     """Names in a JSON-LD `author`: a string, a Person, or a list of them.
-    An Organization is the publisher signing, not a person."""
+    An Organization is the publisher signing, not a person: left out when `people`
+    (an agency signing is a wire credit, read with `people=False`)."""
     if isinstance(value, list):
-        return [name for item in value for name in _person_names(item)]
+        return [name for item in value for name in _person_names(item, people)]
     if isinstance(value, str):
         return [value]
     if isinstance(value, dict) and isinstance(value.get("name"), str):
         kind = value.get("@type")
         kinds = kind if isinstance(kind, list) else [kind]
-        return [] if "Organization" in kinds or "NewsMediaOrganization" in kinds else [value["name"]]
+        organization = "Organization" in kinds or "NewsMediaOrganization" in kinds
+        return [] if organization and people else [value["name"]]
     return []
 
 
@@ -97,6 +137,7 @@ def _json_ld(tree: HtmlElement) -> dict[str, Any]:
                     found.setdefault(field, node[key])
             if "author" in node:
                 found.setdefault("authors", []).extend(_person_names(node["author"]))
+                found.setdefault("credited", []).extend(_person_names(node["author"], people=False))
 
     for script in tree.xpath('//script[@type="application/ld+json"]'):
         try:
@@ -140,6 +181,18 @@ def _authors(declared: list[str], house: list[str | None]) -> list[str]:
     return list(found.values())
 
 
+def _wires(declared: list[str]) -> list[tuple[str, str]]:
+    """(agency, declared value) for the news agencies among the declared authors:
+    "AFP", "Agence France-Presse", "Jean Dupont avec AFP", "AFP/Belga"."""
+    found: dict[str, str] = {}
+    for value in declared:
+        value = " ".join(value.split())
+        for part in _AUTHOR_SPLIT.split(value):
+            for agency in wire_names(_AUTHOR_LEAD.sub("", part.strip())):
+                found.setdefault(agency, value)
+    return list(found.items())
+
+
 def _microdata_authors(tree: HtmlElement) -> list[str]:
     """`itemprop="author"` elements in the page (Le Monde's byline), when the
     head declares no author: their `name` property, else their text."""
@@ -163,19 +216,27 @@ def head_metadata(tree: HtmlElement) -> dict[str, Any]:
             continue
         if name in _AUTHOR_META:
             authors.append(content)
+        if name in ("description", "og:description"):
+            meta.setdefault("description", content)
         for field, names in _META.items():
             if name in names and field not in meta:
                 meta[field] = content
+    # the canonical link before og:url (an http og:url beside an https canonical),
+    # unless it is relative
+    canonical = [href.strip() for href in tree.xpath('//link[@rel="canonical"]/@href') if href.strip()]
+    absolute = [href for href in canonical if urlsplit(href).scheme in ("http", "https")]
+    if absolute:
+        meta["url"] = absolute[0]
+    elif canonical:
+        meta.setdefault("url", canonical[0])
     for field, value in _json_ld(tree).items():
         meta.setdefault(field, value)
     house = [meta.get("publisher"), meta.get("sitename")]
     # JSON-LD names the article's people; a meta author is often the group
     # that owns the site ("Prisma Média" on gala.fr): a fallback only.
-    meta["authors"] = _authors(meta.get("authors") or authors or _microdata_authors(tree), house)
-    if "url" not in meta:
-        canonical = tree.xpath('//link[@rel="canonical"]/@href')
-        if canonical:
-            meta["url"] = canonical[0].strip()
+    declared = meta.get("authors") or authors or _microdata_authors(tree)
+    meta["authors"] = _authors(declared, house)
+    meta["wires"] = _wires([*meta.pop("credited", []), *authors, *declared])
     if "title" not in meta:
         title = tree.findtext(".//title") or ""
         h1 = tree.xpath("//h1")
@@ -183,6 +244,83 @@ def head_metadata(tree: HtmlElement) -> dict[str, Any]:
         if meta_title:
             meta["title"] = " ".join(meta_title.split())
     return meta
+
+
+def _key(text: str) -> str:
+    return " ".join(words(text))
+
+
+def _plain_key(text: str) -> str:
+    """A paragraph's first words as written: cheap, for every paragraph of a page."""
+    return " ".join(text.split()[:_KEY_WORDS])
+
+
+def _in_margins(element: HtmlElement) -> bool:
+    return any(isinstance(a.tag, str) and a.tag in _MARGINS for a in element.iterancestors())
+
+
+def _is_lede_element(element: HtmlElement) -> bool:
+    tokens = (element.get("class") or "").split()
+    return any(_LEDE_CLASS.match(t) for t in tokens) and not any(_NOT_LEDE_CLASS.search(t) for t in tokens)
+
+
+def _lede_text(element: HtmlElement) -> str | None:
+    text = " ".join(element.text_content().split())
+    if not _LEDE_MIN_CHARS <= len(text) <= _LEDE_MAX_CHARS or _in_margins(element):
+        return None
+    return None if element.xpath(_NOT_IN_LEDE) else text
+
+
+def _ledes(tree: HtmlElement, description: str | None) -> _Ledes:
+    """The page's lede candidates: the first element of a lede class, and the first
+    paragraph outside <article> that the meta description repeats (whole, or cut
+    with "…"). One pass over the page's blocks, under a millisecond a page."""
+    described = _key(description.rstrip(". …")) if description else ""
+    head = " ".join(description.split()[:3]).casefold() if description else ""
+    paragraphs: dict[str, int] = {}
+    by_class: tuple[int, str] | None = None
+    by_description: tuple[int, str] | None = None
+    for position, element in enumerate(tree.iter(*_LEDE_TAGS)):
+        classes = element.get("class")
+        if by_class is None and classes and _LEDE_HINT.search(classes) and _is_lede_element(element):
+            if lede := _lede_text(element):
+                by_class = (position, lede)
+        if element.tag != "p":
+            continue
+        text = " ".join(element.text_content().split())
+        paragraphs.setdefault(_plain_key(text), position)
+        if (
+            by_description is None
+            and described
+            and head in text.casefold()  # cheap test first: the folded key costs more
+            and _key(text).startswith(described)
+            and not any(a.tag == "article" for a in element.iterancestors())
+            and (lede := _lede_text(element))
+        ):
+            by_description = (position, lede)
+    return _Ledes(sorted(c for c in (by_class, by_description) if c), paragraphs)
+
+
+def _with_lede(text: str, ledes: _Ledes, title: str | None) -> str:
+    """`text` with the page's lede on top (under the headline, when the text opens
+    with it) when the page marks one that the text lacks.
+
+    The first candidate is the lede when it comes before the body (before the
+    paragraph of the text's first line, where the page has it as a paragraph) and
+    its first words are nowhere in the text."""
+    if not ledes.candidates or not text.strip():
+        return text
+    position, lede = ledes.candidates[0]
+    lines = [line for line in text.splitlines() if line.strip()]
+    firsts = (_plain_key(line) for line in lines[:3])
+    body_at = next((ledes.paragraphs[k] for k in firsts if k in ledes.paragraphs), None)
+    if body_at is not None and position > body_at:
+        return text
+    if " ".join(words(lede)[:_KEY_WORDS]) in _key(text):
+        return text
+    headline = _key(title) if title else ""
+    at = next((i + 1 for i, line in enumerate(lines[:3]) if headline and _key(line).startswith(headline)), 0)
+    return "\n".join([*lines[:at], lede, *lines[at:]])
 
 
 ADAPTIVE_MIN_CHARS = 1000
@@ -210,20 +348,23 @@ def extract(html: str, url: str | None = None, mode: str = "adaptive") -> PageTe
     date = meta.get("date")
     if not date:
         date = find_date(tree, extensive_search=True, original_date=True) or None
+    ledes = _ledes(tree, meta.get("description"))
     text = _main_text(tree, url, fast=mode != "full")
     if mode == "adaptive" and len(text) < ADAPTIVE_MIN_CHARS:
         text = _main_text(load_html(html), url, fast=False)
     if not text.strip():
         return None
-    title = meta.get("title")
     host = urlsplit(meta.get("url") or url or "").hostname
+    title = strip_site_name(meta["title"], [meta.get("sitename"), host]) if meta.get("title") else None
     return PageText(
-        text=text,
-        title=strip_site_name(title, [meta.get("sitename"), host]) if title else None,
+        text=_with_lede(text, ledes, title),
+        title=title,
         date=date,
         sitename=meta.get("sitename"),
         url=meta.get("url"),
         authors=tuple(meta["authors"]),
+        wires=tuple(meta["wires"]),
+        publisher=meta.get("publisher"),
     )
 
 

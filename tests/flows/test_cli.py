@@ -9,6 +9,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import typing
 from pathlib import Path
 
 import pytest
@@ -185,3 +186,26 @@ def test_files_with_nothing_new_are_recorded_without_starting_prefect(ingested: 
         (False, 0, 0, 5, "completed"),  # nothing new: no flow run
         (True, 0, 1, 5, "completed"),  # a new file: through Prefect again
     ]
+
+
+def _help_texts(command: str) -> list[str]:
+    """The help of each option of `veille COMMAND`, as written in flows/cli.py."""
+    (callback,) = [c.callback for c in app.registered_commands if (c.name or c.callback.__name__) == command]
+    hints = typing.get_type_hints(callback, include_extras=True)
+    return [extra.help for hint in hints.values() for extra in getattr(hint, "__metadata__", ())
+            if getattr(extra, "help", None)]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "command", ["ingest", "serve", "deploy", "query", "status", "extract", "export", "report"]
+)
+def test_help_shows_the_settings_names_in_brackets(command: str) -> None:
+    """Rich reads "[watch]" as markup and drops it: a help text naming a settings
+    table must show it."""
+    result = runner.invoke(app, [command, "--help"], env={"COLUMNS": "200", "TERM": "dumb"})
+    assert result.exit_code == 0, result.output
+    shown = " ".join(result.output.replace("│", " ").split())
+    texts = _help_texts(command)
+    assert texts
+    for text in texts:
+        assert " ".join(text.replace("\\[", "[").split()) in shown, text

@@ -189,6 +189,18 @@ def test_a_view_exports_like_a_table(store: Store, tmp_path: Path) -> None:
     assert lines[-1][:3] == ["", "Ouest-France", "1"]  # undated
 
 
+def test_every_view_and_analyst_table_can_be_exported(store: Store, tmp_path: Path) -> None:
+    """A view added by a migration is exportable too (README: "or a view")."""
+    with store.connect(read_only=True) as con:
+        views = {
+            r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()
+        }
+    assert views and views <= {t.value for t in ExportTable}
+    for table in ExportTable:
+        done = export_table(store, table, ExportFormat.jsonl, tmp_path)
+        assert done.rows == len(table_rows(store, table.value)[1]), table
+
+
 def test_export_replaces_the_previous_one_whole(store: Store, tmp_path: Path) -> None:
     export_table(store, ExportTable.articles, ExportFormat.parquet, tmp_path)
     again = export_table(store, ExportTable.articles, ExportFormat.parquet, tmp_path, since=date(2024, 1, 1))

@@ -1,6 +1,6 @@
-"""The analysts' views (storage/schema.py, migration 4): what each answers on a
-store written the way runs write it, on a database migrated from an older
-version, and in a file a DuckDB 1.x client opens."""
+"""The analysts' views (storage/schema.py, migrations 4 and 9): what each
+answers on a store written the way runs write it, on a database migrated from
+an older version, and in a file a DuckDB 1.x client opens."""
 
 from __future__ import annotations
 
@@ -17,12 +17,61 @@ from storage.store import Store
 from tests.support.analyst_data import FEED_A, FEED_B, HYPERLINK, fill_store
 from tests.support.databases import at_schema_version
 
-VIEWS = ["articles_with_duplicates", "daily_volume", "feed_health", "rejects_daily"]
+VIEWS = [
+    "agency_daily",
+    "articles_with_duplicates",
+    "author_articles",
+    "daily_volume",
+    "feed_health",
+    "rejects_daily",
+    "story_outlets",
+    "wire_share",
+]
+
+# Per article of fill_store (in its order): authors and wire credits (NULL: stored
+# before they were looked for), and the story it belongs to.
+SIGNED = [
+    (["Jean Dupont"], ["AFP"], "s1"),
+    (["Jean Dupont", "Marie Curie"], [], "s1"),
+    (["Marie Curie"], ["AFP", "Reuters"], "s1"),
+    (None, None, "s2"),
+    ([], [], None),
+]
+STORIES = [  # story_id, title, first article (by index), article_count, source_count, first_source
+    ("s1", "Trois articles", 0, 3, 2, "Le Monde"),
+    ("s2", "Un seul", 3, 1, 0, None),
+    ("s3", "Aucun article stocké", None, 0, 0, None),
+]
+
+
+def with_stories_and_credits(store: Store) -> Store:
+    """Authors, wire credits and stories set by SQL over fill_store's articles,
+    whatever the run's own extraction and story assignment found."""
+    with store.connect() as con:
+        mine = "SELECT article_id FROM articles WHERE url LIKE 'https://a.example/%' ORDER BY url"
+        ids = [r[0] for r in con.execute(mine).fetchall()]
+        con.execute("UPDATE articles SET story_id = NULL")
+        con.execute("DELETE FROM stories")
+        for article_id, (authors, agencies, story) in zip(ids, SIGNED, strict=True):
+            con.execute(
+                "UPDATE articles SET authors = ?, wire_agencies = ?, story_id = ? WHERE article_id = ?",
+                [authors, agencies, story, article_id],
+            )
+        for story_id, title, first, articles, sources, first_source in STORIES:
+            con.execute(
+                "INSERT INTO stories (story_id, title, first_article_id, article_count, source_count, "
+                "first_source, first_published_at, last_published_at, created_at, updated_at) "
+                "SELECT ?, ?, ?, ?, ?, ?, min(published_at), max(published_at), now(), now() "
+                "FROM articles WHERE story_id = ?",
+                [story_id, title, None if first is None else ids[first], articles, sources, first_source,
+                 story_id],
+            )  # fmt: skip
+    return store
 
 
 @pytest.fixture
 def store(db_path: Path) -> Store:
-    return fill_store(db_path)
+    return with_stories_and_credits(fill_store(db_path))
 
 
 def rows(store: Store, sql: str) -> list[dict]:
@@ -82,6 +131,60 @@ def test_feed_health_shows_each_feeds_polls_and_articles(store: Store) -> None:
     }  # fmt: skip
 
 
+def test_story_outlets_lists_each_storys_outlets_first_publisher_and_wire_share(store: Store) -> None:
+    found = {
+        r["story_id"]: (r["title"], r["first_source"], r["first_url"], r["article_count"], r["sources"],
+                        r["agencies"], r["wire_articles"], r["wire_share"])
+        for r in rows(store, "SELECT * FROM story_outlets")
+    }  # fmt: skip
+    assert found == {
+        # two of its three articles credit a wire; its outlets, sorted, whatever the story row says
+        "s1": ("Trois articles", "Le Monde", "https://a.example/1", 3, ["-AFP", "Le Monde"],
+               ["AFP", "Reuters"], 2, pytest.approx(2 / 3)),
+        # its one article was stored before credits were looked for: no share, not 0
+        "s2": ("Un seul", None, "https://a.example/4", 1, [], [], 0, None),
+        "s3": ("Aucun article stocké", None, None, 0, [], [], 0, None),
+    }  # fmt: skip
+    published = store.query("SELECT first_published_at < last_published_at FROM story_outlets "
+                            "WHERE story_id = 's1'")  # fmt: skip
+    assert published[1] == [(True,)]
+
+
+def test_author_articles_counts_each_persons_articles_and_sources(store: Store) -> None:
+    found = {r["author"]: (r["articles"], r["source_count"], r["sources"])
+             for r in rows(store, "SELECT * FROM author_articles")}  # fmt: skip
+    assert found == {"Jean Dupont": (2, 1, ["Le Monde"]), "Marie Curie": (2, 2, ["-AFP", "Le Monde"])}
+    spans = store.query("SELECT CAST(first_published_at AS DATE), CAST(last_published_at AS DATE) "
+                        "FROM author_articles WHERE author = 'Marie Curie'")  # fmt: skip
+    assert spans[1] == [(date(2023, 6, 20), date(2023, 7, 2))]
+
+
+def test_wire_share_counts_credited_articles_among_those_looked_at(store: Store) -> None:
+    found = store.query(
+        "SELECT day, source, articles, articles_checked, wire_articles, wire_share FROM wire_share "
+        "ORDER BY day NULLS LAST"
+    )[1]
+    assert found == [
+        (date(2023, 6, 14), "Le Monde", 1, 1, 1, 1.0),
+        (date(2023, 6, 20), "Le Monde", 1, 1, 0, 0.0),
+        (date(2023, 7, 2), "-AFP", 1, 1, 1, 1.0),
+        (date(2024, 1, 31), None, 1, 0, 0, None),  # stored before credits were looked for
+        (None, "Ouest-France", 1, 1, 0, 0.0),
+    ]
+    # a source's share: the sums divided, not the shares averaged
+    monde = "SELECT sum(wire_articles) / sum(articles_checked) FROM wire_share WHERE source = 'Le Monde'"
+    assert store.query(monde)[1] == [(0.5,)]
+
+
+def test_agency_daily_counts_articles_per_agency_and_day(store: Store) -> None:
+    found = store.query("SELECT day, agency, articles, source_count FROM agency_daily ORDER BY day, agency")
+    assert found[1] == [
+        (date(2023, 6, 14), "AFP", 1, 1),
+        (date(2023, 7, 2), "AFP", 1, 1),
+        (date(2023, 7, 2), "Reuters", 1, 1),
+    ]
+
+
 def test_an_older_database_gets_the_views(db_path: Path) -> None:
     at_schema_version(db_path, 3).close()
     store = Store(db_path)
@@ -97,7 +200,7 @@ def test_a_duckdb_1_client_reads_the_views(tmp_path: Path) -> None:
     cli = Path(sys.executable).with_name("duckdb")
     if not cli.exists():
         pytest.skip("no DuckDB CLI in the venv (pip package duckdb-cli)")
-    filled = fill_store(tmp_path / "filled.duckdb")
+    filled = with_stories_and_credits(fill_store(tmp_path / "filled.duckdb"))
     old_format = tmp_path / "v1.duckdb"
     con = duckdb.connect()
     con.execute(f"ATTACH '{filled.path}' AS filled (READ_ONLY)")
@@ -105,7 +208,7 @@ def test_a_duckdb_1_client_reads_the_views(tmp_path: Path) -> None:
     con.execute("USE old")
     for migration in MIGRATIONS:
         con.execute(migration)
-    for table in ("articles", "duplicates", "rejects", "feeds"):
+    for table in ("articles", "duplicates", "rejects", "feeds", "stories"):
         con.execute(f"INSERT INTO old.{table} SELECT * FROM filled.{table}")
     con.close()
     sql = "SELECT version(); " + " ".join(f"SELECT count(*) FROM {view};" for view in VIEWS)
@@ -114,4 +217,13 @@ def test_a_duckdb_1_client_reads_the_views(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     version, *counts = result.stdout.split()
     assert version.startswith("v1.")
-    assert counts == ["5", "5", "2", "3"]
+    assert dict(zip(VIEWS, counts, strict=True)) == {
+        "agency_daily": "3",
+        "articles_with_duplicates": "5",
+        "author_articles": "2",
+        "daily_volume": "5",
+        "feed_health": "2",
+        "rejects_daily": "3",
+        "story_outlets": "3",
+        "wire_share": "5",
+    }
