@@ -118,7 +118,32 @@ def _number(token: str) -> str:
     return digits.replace(",", ".").rstrip("0").rstrip(".") if "." in digits or "," in digits else digits
 
 
-def _sentence_features(sentence: str, boost: float, counts: Counter[str], budget: int) -> int:
+@dataclass(frozen=True, slots=True)
+class Background:
+    """Words every article of the topic shares (the topic profile's terms):
+    they say what the corpus is about, not which event an article reports, so
+    they are no features. Without this, a store of a few articles finds them
+    rare, and any two articles on the topic look alike."""
+
+    words: frozenset[str] = frozenset()
+    prefixes: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, tokens: Sequence[tuple[str, bool]]) -> Background:
+        """From (folded word, matches as a prefix) pairs, as a topic term holds them."""
+        return cls(frozenset(w for w, prefix in tokens if not prefix),
+                   tuple(sorted({w for w, prefix in tokens if prefix})))  # fmt: skip
+
+    def __contains__(self, folded: object) -> bool:
+        return folded in self.words or (isinstance(folded, str) and folded.startswith(self.prefixes))
+
+
+NO_BACKGROUND = Background()
+
+
+def _sentence_features(
+    sentence: str, boost: float, counts: Counter[str], budget: int, background: Background = NO_BACKGROUND
+) -> int:
     """Add the features of one sentence to `counts`; returns the words read."""
     vocab = vocabulary()
     tokens = _TOKEN.findall(_APOSTROPHE.sub(" ", sentence))
@@ -138,25 +163,26 @@ def _sentence_features(sentence: str, boost: float, counts: Counter[str], budget
             previous_name = None
             continue
         is_name = (i > 0 and token[0].isupper()) or (len(token) > 1 and token.isupper())
-        feature = _stem(folded)
-        counts[feature] += boost * (NAME_BOOST if is_name else 1.0)
+        if folded not in background:
+            counts[_stem(folded)] += boost * (NAME_BOOST if is_name else 1.0)
         if is_name and previous_name is not None:
             counts[f"{previous_name}_{folded}"] += boost
         previous_name = folded if is_name else None
     return min(len(tokens), budget)
 
 
-def features(title: str | None, body: str) -> tuple[Feature, ...]:
+def features(title: str | None, body: str, background: Background = NO_BACKGROUND) -> tuple[Feature, ...]:
     """The weighted features of an article (see the module's docstring),
-    at most `MAX_FEATURES`, heaviest first. Depends on nothing stored."""
+    at most `MAX_FEATURES`, heaviest first, without the `background` words
+    (a pair of names keeps them: "vladimir_poutine"). Depends on nothing stored."""
     counts: Counter[str] = Counter()
     if title:
-        _sentence_features(title, TITLE_BOOST, counts, LEAD_WORDS)
+        _sentence_features(title, TITLE_BOOST, counts, LEAD_WORDS, background)
     left = LEAD_WORDS
     for sentence in _SENTENCE.split(body):
         if left <= 0:
             break
-        left -= _sentence_features(sentence, 1.0, counts, left)
+        left -= _sentence_features(sentence, 1.0, counts, left, background)
     # heaviest first; among equals, the longer feature (a crude sign of a rarer one)
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], -len(kv[0]), kv[0]))
     return tuple((f, round(c, 3)) for f, c in ranked[:MAX_FEATURES])

@@ -9,6 +9,7 @@ Deduplication needs the stored articles and happens in the single writer
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from collections import Counter
@@ -190,9 +191,19 @@ def judge(
     t = time.perf_counter()
     fp = fingerprint.fingerprint(ex.body)
     t = timer.lap("fingerprint", t)
-    features = stories.features(ex.title, ex.body)
+    features = stories.features(
+        ex.title, ex.body, _background(profile or topic.load_profile(settings.topic.profile))
+    )
     timer.lap("stories", t)
     return Candidate(ex, fp.content_hash, fp.minhash, doc.feed_url, features)
+
+
+@functools.lru_cache(maxsize=4)
+def _background(profile: topic.Profile) -> stories.Background:
+    """The topic's own words, which tell no event from another (extractors/dedup/stories.py)."""
+    return stories.Background.of(
+        [token for term in profile.terms + profile.require_any for token in term.tokens]
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -187,7 +187,7 @@ def test_would_join_reads_without_writing(store: Store) -> None:
 def test_labelled_set_quality_floor(tmp_path: Path) -> None:
     """Pairwise precision and recall on the labelled French set, through the
     real pipeline and writer; the seeds' pair is one story, the other seeds
-    three more. Measured 1.00 / 1.00 (README); the floor leaves room for
+    three more. Measured 1.00 / 0.92 (README); the floor leaves room for
     tuning, not for grouping to break."""
     q = bench.quality(tmp_path / "quality.duckdb")
     assert q.precision >= 0.8 and q.recall >= 0.8, (q.precision, q.recall, q.groups)
@@ -198,6 +198,21 @@ def test_labelled_set_quality_floor(tmp_path: Path) -> None:
     for batch in (1, 64):
         other = bench.quality(tmp_path / f"quality-{batch}.duckdb", batch=batch)
         assert other.precision >= 0.8 and other.recall >= 0.8, (batch, other.precision, other.recall)
+
+
+def test_the_seeds_alone_in_an_empty_store_make_their_four_stories(store: Store) -> None:
+    """`make run` on a new machine: five articles on one topic and nothing
+    stored before. The topic's own words (the profile's terms) are no
+    features, or every article on the topic would look like every other one
+    while the store is too small to find those words common."""
+    seeds = [i.candidate for i in bench.labelled_set() if Path(i.candidate.location).parent.name == "seeds"]
+    assert len(seeds) == 5
+    store.write_batch("r1", seeds)
+    by_seed = {
+        Path(loc).name[:3]: sid for loc, sid in store.query("SELECT location, story_id FROM articles")[1]
+    }
+    assert by_seed["000"] == by_seed["002"]
+    assert len(set(by_seed.values())) == 4, by_seed
 
 
 def test_settings_bounds() -> None:
