@@ -83,7 +83,7 @@ from typing import Any
 
 import duckdb
 
-from benchmarks import dask_figure, extraction_score, generate, lookup, peers, stories
+from benchmarks import dask_figure, extraction_score, fixed_cost, generate, lookup, peers, stories
 from benchmarks.procs import TreeSampler, TreeUsage, mb, rss_bytes, tree
 
 HERE = Path(__file__).resolve().parent
@@ -1029,6 +1029,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--seed", type=int, default=generate.DEFAULT_SEED)
     p.add_argument("--dask-pages", type=int, default=300, help="pages for the Dask figure; 0 to skip")
+    p.add_argument("--fixed-cost-runs", type=int, default=3,
+                   help="cold runs on seeds/ and 50 pages for the fixed cost; 0 to skip")  # fmt: skip
     p.add_argument(
         "--peers",
         action=argparse.BooleanOptionalAction,
@@ -1169,6 +1171,8 @@ def main(argv: list[str] | None = None) -> int:
         log(f"bench: error: {exc}")
         return 1
     text = report(results)
+    if args.fixed_cost_runs:
+        text += "\n" + fixed_cost.section(args.fixed_cost_runs, 50, log)
     if args.dask_pages:
         text += dask_figure.section(min(args.dask_pages, args.pages), args.seed, log)
     if args.stories_sizes:

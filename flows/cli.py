@@ -8,6 +8,7 @@ the exit codes are set here, in `EXIT_CODES` and the `EXIT_*` constants.
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import math
@@ -42,12 +43,14 @@ from flows.cluster import ClusterUnreachable, check_reachable
 from flows.output import QueryFormat, jsonable, write_rows, write_status
 from flows.prefect_server import TemporaryServer, startup_timeout
 from flows.summary import RunTally, run_summary
+from flows.timings import mark
 from storage.export import ExportFormat, ExportTable, export_table
 from storage.locks import RunLock, RunLockTimeout
 from storage.schema import FEED_HEALTH_SQL
 from storage.store import QueryRefused, Store, StoreError, StoreLocked
 from storage.stories import would_join
 
+mark("imports")
 app = typer.Typer(
     name="veille",
     help="Collect French news on one topic into DuckDB: clean, filter, deduplicate, date, source.",
@@ -225,6 +228,7 @@ def _ingest(
     # the worker processes (no more than there are chunks to judge); both come
     # up while Prefect and the flow are imported.
     server = None if os.environ.get("PREFECT_API_URL") else TemporaryServer(startup_timeout())
+    mark("server-launched")
     chunks = (
         settings.ingest.workers
         if (sources or url)
@@ -233,6 +237,7 @@ def _ingest(
     pool = None  # on a Dask cluster, no worker process here
     if settings.ingest.executor == "local":
         pool = WorkerPool(max(1, min(settings.ingest.workers, chunks)), settings.topic.profile)
+        mark("pool-launched")
     try:
         summary = _run_ingest(settings, paths, sources, url, pool, server, stored)
     except BaseException:
@@ -241,8 +246,15 @@ def _ingest(
         if server is not None:
             server.hurry()
         raise
+    mark("flow-ended")
     if pool is not None:
-        pool.close()
+        # Every input is judged: nothing is lost by stopping the idle workers at
+        # once, and a graceful exit costs each one its interpreter's teardown
+        # (0.3-0.7 s in benchmarks/fixed_cost.py).
+        pool.close(wait=False)
+        if pool.warm_at is not None:
+            mark("pool-ready", pool.warm_at)
+    mark("flow-returned")
     _print_summary(summary)
     if summary["status"] != RunStatus.COMPLETED:
         raise fail(f"run {summary['status']}: {summary['error']}", EXIT_FAILED)
@@ -290,10 +302,12 @@ def _run_ingest(
 
     from flows.ingest import prestarted, progress_hook, run_ingest
 
+    mark("prefect-imported")
     try:
         api = {PREFECT_API_URL: server.wait()} if server else {}
     except RuntimeError as exc:
         raise fail(exc) from exc
+    mark("server-waited")
 
     bar = Progress(
         "[progress.description]{task.description}",
@@ -777,6 +791,7 @@ def deploy(
 
 
 def main() -> None:
+    atexit.register(mark, "exit")  # registered first: run last, after the server has stopped
     try:
         app()
     finally:

@@ -57,6 +57,7 @@ from extractors.sources.fetch import Fetcher
 from flows.cluster import ClusterLost, cluster_failure, dask_runner
 from flows.report import RunFigures, run_figures
 from flows.summary import RunTally, run_summary
+from flows.timings import mark
 from storage.locks import RunLock, RunLockTimeout
 from storage.store import BatchReport, Store, StoreError, StoreLocked, signals_held
 
@@ -425,6 +426,7 @@ def ingest_in_flow(
     settings: Settings, paths: list[str], feeds: list[Feed], urls: list[str]
 ) -> dict[str, Any]:
     """The body of an ingest flow run (this one's, or a served deployment's)."""
+    mark("flow-started")
     logger = get_run_logger()
     run_id = run_name()
     lock = RunLock(settings.storage.db)
@@ -493,6 +495,7 @@ def _ingest_judging_with(
             # never wait for the writer, nor for the slowest chunk of a batch.
             # With one worker, batches are judged here, each written at once.
             ahead = 2 if settings.ingest.workers > 1 or not _tasks_run_here(remote) else 0
+            mark("judging")
             inflight: deque[Submitted] = deque()
             for batch in _chunks(pending, settings.ingest.batch_size):
                 inflight.append(_submit(batch, settings, remote))
@@ -535,11 +538,14 @@ def _ingest_judging_with(
         and status is RunStatus.COMPLETED
         and (changed or not store.snapshot_path().exists())
     ):
+        mark("snapshot-start")
         try:
             logger.info("Snapshot for analysts: %s", store.publish_snapshot())
         except StoreLocked as exc:
             logger.warning("Snapshot not refreshed this run: %s", exc)
+        mark("snapshot-done")
     _publish_artifacts(run_id, tally, store)
+    mark("artifacts-done")
     return run_summary(run_id, tally, settings, status, error)
 
 
@@ -555,6 +561,7 @@ def _record(
     outcomes = list(already or []) + [o for r in results for o in r.outcomes]
     if not outcomes:
         return
+    mark("chunk-judged")
     for r in results:
         tally.stage_seconds.update(r.seconds)
     t = time.perf_counter()
@@ -564,6 +571,7 @@ def _record(
         tally.inputs += len(outcomes)
         tally.add(report)
         _emit("stored", len(report.stored))
+    mark("write-done")
 
 
 def _signal_name(exc: BaseException) -> str:

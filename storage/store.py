@@ -17,6 +17,16 @@ storage_version`, v1.2.0 by default): the duckdb library that writes them
 1.x release refuse ("version number 69, but we can only read versions
 between 64 and 68"). A new file and every snapshot take that format; an
 existing file keeps the one it has until `convert` rewrites it.
+
+Closing a writable connection does not checkpoint: a batch's commit stays in
+the write-ahead log (`<db>.wal`, which DuckDB replays on open, 1.x clients
+included) until the log passes DuckDB's `checkpoint_threshold` (16 MiB), a
+run finishes (`finish_run`), or a snapshot is taken. In the formats 1.x
+clients read, a checkpoint costs more the larger the indexes of the tables
+written (the primary and unique keys of `articles`, `article_minhash`,
+`stories`): 1.2-2 s with 100,000 articles stored, five to eight times the
+rest of a batch of 200, which DuckDB's default checkpoint on close made every
+batch pay (benchmarks/lookup.py).
 """
 
 from __future__ import annotations
@@ -291,6 +301,7 @@ class Store:
         try:
             with nullcontext() if read_only else signals_held():
                 if not read_only:
+                    con.execute("PRAGMA disable_checkpoint_on_shutdown")  # see the module's docstring
                     self._migrate(con)
                 yield con
         except duckdb.Error as exc:
@@ -354,6 +365,8 @@ class Store:
             con.execute(MIGRATIONS[version - 1])
             con.execute("INSERT INTO schema_version VALUES (?)", [version])
             con.commit()
+        if current < LATEST:
+            con.execute("CHECKPOINT")  # a new or migrated file is whole, its log empty
 
     def ensure(self) -> None:
         """Create or migrate the database now, so that a path that cannot be
@@ -412,6 +425,7 @@ class Store:
                     run_id,
                 ],
             )
+            con.execute("CHECKPOINT")  # a finished run leaves the file whole, its log empty
 
     # -- outcomes --------------------------------------------------------------
 
@@ -723,7 +737,7 @@ class Store:
         try:
             return _file_format(con, _TARGET)
         finally:
-            con.execute(f"DETACH {_TARGET}")
+            _detach_target(con)
 
     def _copy_into(self, con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, int]:
         """Copy the connection's database (tables with their rows and constraints,
@@ -736,7 +750,7 @@ class Store:
             con.execute(f"COPY FROM DATABASE {_quoted(source)} TO {_TARGET}")
             return _same_contents(con, source, _TARGET)
         finally:
-            con.execute(f"DETACH {_TARGET}")
+            _detach_target(con)
 
     def convert(self) -> Conversion:
         """Rewrite an existing database in `storage_version`'s format, nothing lost.
@@ -825,6 +839,14 @@ class Store:
 
 
 _TARGET = "veille_copy_target"  # the alias of the file a copy writes
+
+
+def _detach_target(con: duckdb.DuckDBPyConnection) -> None:
+    """Detach `_TARGET` with its contents in the file itself: its write-ahead
+    log would not follow the file when it is renamed (checkpoints on close are
+    off for the store's connections)."""
+    con.execute(f"CHECKPOINT {_TARGET}")
+    con.execute(f"DETACH {_TARGET}")
 
 
 def _one(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> Any:
