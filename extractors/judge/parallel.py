@@ -35,7 +35,6 @@ import itertools
 import multiprocessing
 import os
 import signal
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -103,37 +102,6 @@ def _ping() -> int:
     return os.getpid()
 
 
-_main_lock = threading.Lock()
-
-
-@contextmanager
-def _main_not_imported() -> Iterator[None]:
-    """Children spawned in this block do not run the parent's main module.
-
-    `spawn` runs the parent's `__main__` again in every child (as
-    `__mp_main__`), for what it defines. A main module that defines nothing
-    of its own, like the `veille` script (it imports the CLI and calls it),
-    has nothing a worker could need, and running it again costs each worker
-    the whole CLI's imports (typer, rich, DuckDB, the storage layer, Prefect's
-    settings): about 0.8 s, on the CPUs the command is starting on.
-    `multiprocessing` skips a main module it has no name or file for; both are
-    hidden for the moment the children are started. A main module with
-    functions or classes of its own (a test's probe script) is run again."""
-    main = sys.modules.get("__main__")
-    if main is None or any(getattr(v, "__module__", None) == "__main__" for v in vars(main).values()):
-        yield
-        return
-    with _main_lock:
-        saved = {name: main.__dict__[name] for name in ("__spec__", "__file__") if name in main.__dict__}
-        main.__dict__.pop("__file__", None)
-        main.__dict__["__spec__"] = None
-        try:
-            yield
-        finally:
-            main.__dict__.pop("__spec__", None)
-            main.__dict__.update(saved)
-
-
 @contextmanager
 def _sigint_ignored() -> Iterator[None]:
     """Children started in this block ignore SIGINT from their first
@@ -166,7 +134,7 @@ class _Generation:
         # The executor starts a process per task waiting for one: one trivial
         # task per worker starts them all now; then each gets its slot.
         self.warm_at: float | None = None  # when every worker had warmed up (time.monotonic())
-        with _sigint_ignored(), _main_not_imported():
+        with _sigint_ignored():
             pings = [self.executor.submit(_ping) for _ in range(workers)]
         left = [len(pings)]
 
