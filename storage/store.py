@@ -484,22 +484,24 @@ class Store:
             candidates = [o for o in fresh if isinstance(o, Candidate)]
             report.rejected = [o for o in fresh if isinstance(o, Rejected)]
             stored, duplicates = decide(_SqlIndex(con), candidates, near_threshold)
-            plan = stories.place(con, [(article_id(urls.key(c.url)), c) for c in stored], now,
+            keys = [urls.key(c.url) for c in stored]
+            ids = [article_id(k) for k in keys]
+            plan = stories.place(con, list(zip(ids, stored, strict=True)), now,
                                  story_settings or StoriesSettings())  # fmt: skip
+            story_of = {p.article_id: p.story_id for p in plan.placements}
             self._insert_articles(
-                con, run_id, now, stored, {p.article_id: p.story_id for p in plan.placements}
+                con,
+                [
+                    NewArticle(c, k, now, run_id, story_of.get(i))
+                    for c, k, i in zip(stored, keys, ids, strict=True)
+                ],
             )
             stories.record(con, plan, now)
             report.stored = [
                 StoredArticle(
-                    article_id(urls.key(c.url)),
-                    c.location,
-                    c.url,
-                    c.title,
-                    c.source,
-                    c.published.value if c.published else None,
+                    i, c.location, c.url, c.title, c.source, c.published.value if c.published else None
                 )
-                for c in stored
+                for i, c in zip(ids, stored, strict=True)
             ]
             report.duplicates = duplicates
             self._insert_duplicates(con, run_id, now, duplicates)
@@ -511,20 +513,10 @@ class Store:
         return report
 
     @staticmethod
-    def _insert_articles(
-        con: duckdb.DuckDBPyConnection,
-        run_id: str,
-        now: datetime,
-        stored: list[Candidate],
-        story_of: dict[str, str] | None = None,
-    ) -> None:
-        if not stored:
+    def _insert_articles(con: duckdb.DuckDBPyConnection, rows: list[NewArticle]) -> None:
+        if not rows:
             return
-        keys = [urls.key(c.url) for c in stored]
-        rows = [
-            NewArticle(c, k, now, run_id, (story_of or {}).get(article_id(k)))
-            for c, k in zip(stored, keys, strict=True)
-        ]
+        stored = [r.candidate for r in rows]
         ids = [r.article_id for r in rows]
         names = list(ARTICLE_COLUMNS)
         values = ", ".join(f"unnest(${i}::{ARTICLE_COLUMNS[n][0]}[])" for i, n in enumerate(names, 1))
