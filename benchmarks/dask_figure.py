@@ -56,12 +56,12 @@ class DaskFigure:
 def _warm_worker() -> int:
     """On each Dask worker: the imports and model loads the local pool's workers pay as they start."""
     import trafilatura  # noqa: F401
-    from langdetect.detector_factory import init_factory
 
     import flows.ingest  # noqa: F401
     from extractors.judge import topic
+    from extractors.text import language
 
-    init_factory()
+    language.warm()
     topic.load_profile(None)
     return os.getpid()
 

@@ -92,8 +92,27 @@ class Run:
         return max(0.0, self.marks.get("write-done", start) - start)
 
     @property
+    def marked(self) -> bool:
+        """Whether the code run wrote stage marks (trees before flows/timings.py did not)."""
+        return "write-done" in self.marks
+
+    @property
     def fixed(self) -> float:
         return self.wall - self.per_page_part
+
+
+# The code when the performance issue (13) was filed: its fixed cost is what
+# "a quarter of what it is now" is measured against.
+BASELINE_REV = "92df788"
+TARGET_FIXED_SHARE = 0.25
+
+
+def fixed_costs(runs: list[Run], reference: list[Run]) -> list[float]:
+    """Each run's fixed cost; for a run without stage marks (an older tree),
+    its wall time minus its pages at the steady time per page of `reference`
+    (this tree's runs on the same inputs)."""
+    steady = statistics.median(r.per_page_part / r.pages for r in reference) if reference else 0.0
+    return [r.fixed if r.marked else r.wall - r.pages * steady for r in runs]
 
 
 def _server_port(root: int) -> int | None:
@@ -133,7 +152,8 @@ def cold_run(label: str, inputs: Path, pages: int, db: Path, home: Path, scratch
     if code is not None:  # the `veille` script as pip writes it, on that tree's code
         env["PYTHONPATH"] = str(code)
         script = scratch / "veille-script.py"
-        script.write_text("import sys\nfrom flows.cli import main\nsys.exit(main())\n", encoding="utf-8")
+        script.write_text("import sys\nfrom flows.cli import main\nif __name__ == '__main__':\n"
+                          "    sys.exit(main())\n", encoding="utf-8")  # fmt: skip
         veille = [sys.executable, str(script)]
     cmd = [*veille, "ingest", str(inputs), "--db", str(db)]
     err_path = scratch / f"{db.stem}.stderr"
@@ -158,7 +178,8 @@ def cold_run(label: str, inputs: Path, pages: int, db: Path, home: Path, scratch
         raise BenchError(f"`{' '.join(cmd)}` ended with {rc}:\n{_tail(err_path)}")
     marks: dict[str, float] = {"start": 0.0, "end": wall, **found}
     first: dict[str, float] = {}
-    for line in timings.read_text(encoding="utf-8").splitlines():
+    lines = timings.read_text(encoding="utf-8").splitlines() if timings.exists() else []  # older trees
+    for line in lines:
         stage, at = line.split("\t")
         marks[stage] = float(at) - t0
         first.setdefault(stage, float(at) - t0)
@@ -216,31 +237,72 @@ def table(first: Run | None, sets: dict[str, list[Run]]) -> str:
         lines.append(f"| {name} | " + " | ".join(_median([r.span(a, b) for r in sets[x]]) for x in labels)
                      + " |")  # fmt: skip
     lines.append("| **wall** | " + " | ".join(_median([r.wall for r in sets[x]]) for x in labels) + " |")
+    fixed = {x: fixed_costs(sets[x], _reference(sets, x)) for x in labels}
     lines.append("| **fixed cost** (wall − judging and writes) | "
-                 + " | ".join(_median([r.fixed for r in sets[x]]) for x in labels) + " |")  # fmt: skip
-    lines.append("| fixed cost, best run | "
-                 + " | ".join(f"{min(r.fixed for r in sets[x]):.2f}" for x in labels) + " |")  # fmt: skip
+                 + " | ".join(_median(list(fixed[x])) for x in labels) + " |")  # fmt: skip
+    lines.append("| fixed cost, best run | " + " | ".join(f"{min(fixed[x]):.2f}" for x in labels) + " |")
     lines.append("| steady ms per page | "
                  + " | ".join(f"{statistics.median(r.per_page_part / r.pages for r in sets[x]) * 1000:.0f}"
-                              for x in labels) + " |")  # fmt: skip
+                              if sets[x][0].marked else "–" for x in labels) + " |")  # fmt: skip
     lines += ["", "| beside the critical path (median s) | " + " | ".join(labels) + " |",
               "|---|" + "---:|" * len(labels)]  # fmt: skip
     for name, a, b in ASIDE:
         lines.append(f"| {name} | " + " | ".join(_median([r.span(a, b) for r in sets[x]]) for x in labels)
                      + " |")  # fmt: skip
     runs = sum(len(v) for v in sets.values())
+    if any(not r.marked for v in sets.values() for r in v):
+        note_marks = ("\nThe baseline tree writes no stage marks: its parts are blank and its fixed cost is "
+                      "its wall time minus its pages at this tree's steady time per page.")  # fmt: skip
+    else:
+        note_marks = ""
     note = (f"\n{runs} cold `veille ingest` runs (no PREFECT_API_URL), interleaved, on {os.cpu_count()} "
             f"CPUs, load average {os.getloadavg()[0]:.1f} after.")  # fmt: skip
     if first is not None:
         note += (f" The first run, in a fresh PREFECT_HOME (Prefect creates its database), took "
                  f"{first.wall:.2f} s (fixed {first.fixed:.2f} s); it is not in the medians.")  # fmt: skip
-    return "\n".join(lines) + "\n" + note + "\n"
+    return "\n".join(lines) + "\n" + note + note_marks + "\n"
 
 
-def section(runs: int, pages: int, log: Callable[[str], None]) -> str:
-    """The part of `make bench`'s table (benchmarks/run.py)."""
-    first, sets = measure(runs, pages, log=log)
-    return "### Fixed cost of a cold `veille ingest` (`benchmarks/fixed_cost.py`)\n\n" + table(first, sets)
+def _reference(sets: dict[str, list[Run]], label: str) -> list[Run]:
+    """This tree's runs on the inputs of `label` (itself without a baseline)."""
+    inputs = label.split(": ", 1)[-1]
+    return next((v for k, v in sets.items() if k.split(": ", 1)[-1] == inputs and v[0].marked), [])
+
+
+def verdicts(sets: dict[str, list[Run]], baseline_name: str) -> list[list[str]]:
+    """Rows of the summary table: each input set's median fixed cost against the
+    baseline tree's, target at most TARGET_FIXED_SHARE of it."""
+    rows = []
+    for label, runs in sets.items():
+        if not label.startswith("this tree: "):
+            continue
+        inputs = label.removeprefix("this tree: ")
+        base = sets.get(f"baseline: {inputs}")
+        if not base:
+            continue
+        ours = statistics.median(fixed_costs(runs, runs))
+        theirs = statistics.median(fixed_costs(base, runs))
+        share = ours / theirs if theirs > 0 else float("inf")
+        ok = share <= TARGET_FIXED_SHARE
+        rows.append([
+            f"fixed cost of a cold `veille ingest`, {inputs} (median of {len(runs)})",
+            f"{ours:.2f} s (wall {statistics.median(r.wall for r in runs):.2f} s)",
+            f"{baseline_name}: {theirs:.2f} s (wall {statistics.median(r.wall for r in base):.2f} s)",
+            f"<= {TARGET_FIXED_SHARE:.0%} of the baseline",
+            f"{'**PASS**' if ok else '**FAIL**'} {share:.0%}",
+        ])  # fmt: skip
+    return rows
+
+
+def section(runs: int, pages: int, log: Callable[[str], None], baseline: Path | None = None,
+            baseline_name: str = "") -> tuple[str, list[list[str]]]:  # fmt: skip
+    """The part of `make bench`'s table (benchmarks/run.py), and its rows of the
+    summary table (empty without a baseline)."""
+    first, sets = measure(runs, pages, log=log, baseline=baseline)
+    text = "### Fixed cost of a cold `veille ingest` (`benchmarks/fixed_cost.py`)\n\n"
+    if baseline is not None:
+        text += f"Baseline: {baseline_name}, run interleaved with this tree.\n\n"
+    return text + table(first, sets), verdicts(sets, baseline_name) if baseline is not None else []
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -52,6 +52,12 @@ def _template() -> MinHash:
     return MinHash(num_perm=NUM_PERM, seed=_SEED)
 
 
+def warm() -> None:
+    """Import datasketch (and scipy under it) and draw the permutations now:
+    a worker otherwise pays about half a second at its first article."""
+    _template()
+
+
 def _hash(tokens: Sequence[str]) -> str:
     return hashlib.sha256(" ".join(tokens).encode("utf-8")).hexdigest()
 

@@ -66,11 +66,13 @@ def _warm(topic_profile: str | None, slots: Any) -> None:
     _slots = slots
 
     import trafilatura  # noqa: F401
-    from langdetect.detector_factory import init_factory
 
+    from extractors.dedup import fingerprint
     from extractors.judge import topic  # noqa: F401
+    from extractors.text import language
 
-    init_factory()
+    language.warm()
+    fingerprint.warm()
     topic.load_profile(Path(topic_profile) if topic_profile else None)
 
 
