@@ -667,6 +667,34 @@ def _md_table(header: list[str], rows: Iterable[list[str]], align: str) -> list[
     return lines
 
 
+def marginal_cpu_note(r: Results) -> str | None:
+    """What one more page costs each process, from the two corpus sizes of the
+    service mode (CPU of the large run minus the small one, per page of
+    difference: start-up cancels out), and the steady ratio those costs allow
+    on any number of CPUs kept busy: bare CPU per page / Veille's CPU per page."""
+    m = next((m for m in r.modes if m.mode == SERVICE and m.small is not None), None)
+    if m is None or m.small is None or m.first.pages <= m.small.pages:
+        return None
+    pages = m.first.pages - m.small.pages
+    big, small = m.first.usage.cpu_by_role, m.small.usage.cpu_by_role
+    per_role = {role: (big.get(role, 0.0) - small.get(role, 0.0)) / pages * 1000 for role in big}
+    # The running server's first run (the small one) also warms it up: its share
+    # is the large run's whole CPU per page instead, an upper bound.
+    server = "Prefect server"
+    if server in big:
+        per_role[server] = big[server] / m.first.pages * 1000
+    total = sum(ms for ms in per_role.values() if ms > 0)
+    bare = r.bare_cpu / r.pages * 1000
+    parts = ", ".join(f"{role} {ms:.1f}" for role, ms in sorted(per_role.items(), key=lambda kv: -kv[1])
+                      if ms >= 0.05)  # fmt: skip
+    return (f"Marginal CPU per page, service mode ({m.first.pages:,}-page run minus the "
+            f"{m.small.pages:,}-page run, per page of difference, so start-up cancels out; the Prefect "
+            f"server: its CPU in the large run per page): {parts}: "
+            f"{total:.1f} ms, against {bare:.1f} ms for bare `trafilatura.extract`. With every CPU busy, "
+            f"the steady state cannot exceed {bare / total:.2f}x the bare loop on the same CPUs "
+            f"(target {TARGET_STEADY}x).")  # fmt: skip
+
+
 def cpu_split(usage: TreeUsage) -> str:
     parts = sorted(usage.cpu_by_role.items(), key=lambda kv: -kv[1])
     names = {"worker": "workers"}
@@ -866,6 +894,9 @@ def report(r: Results, extra_rows: list[list[str]] = ()) -> str:  # type: ignore
                      f"{par_pps / bare_pps:.2f}x, the most any pipeline doing at least "
                      "trafilatura's work can reach on this machine.")  # fmt: skip
     lines += ["", cpu_note]
+    ceiling = marginal_cpu_note(r)
+    if ceiling:
+        lines += ["", ceiling]
 
     # outcomes: the corpus must be stored, not rejected or deduplicated
     outcome_lines = []

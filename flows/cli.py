@@ -303,6 +303,10 @@ def _run_ingest(
     from flows.ingest import prestarted, progress_hook, run_ingest
 
     mark("prefect-imported")
+    if server is not None:
+        # What Prefect imports as the flow run starts (to serialise its parameters:
+        # fastapi, 0.2 s), imported while this process would only wait for the server.
+        import fastapi.encoders  # noqa: F401
     try:
         api = {PREFECT_API_URL: server.wait()} if server else {}
     except RuntimeError as exc:
