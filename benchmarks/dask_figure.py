@@ -151,6 +151,17 @@ def markdown(f: DaskFigure) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _drain_prefect() -> None:
+    """Send this process's queued Prefect logs and events while the server is
+    still there (else its background workers print "Error logging to API"
+    into the benchmark's output once it is stopped)."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for worker in (APILogWorker, EventsWorker):
+        worker.drain_all(timeout=5, at_exit=False)
+
+
 def section(pages: int, seed: int, log: Any = print) -> str:
     """Generate the pages, start a Prefect server for the two runs, measure,
     stop everything; the figure as markdown (for benchmarks/run.py)."""
@@ -165,6 +176,7 @@ def section(pages: int, seed: int, log: Any = print) -> str:
         try:
             figure = measure(corpus.directory, pages, server.api_url, scratch, log)
         finally:
+            _drain_prefect()
             stop_prefect_server(server)
         return markdown(figure)
     finally:

@@ -24,11 +24,12 @@ from datetime import datetime
 from typing import Any
 
 import duckdb
+import numpy as np
 
 from extractors.core.records import Candidate
 from extractors.core.settings import StoriesSettings
 from extractors.dedup import stories
-from extractors.dedup.stories import Plan, Posting, StoryArticle
+from extractors.dedup.stories import Plan, PostingColumns, StoryArticle
 
 # What `stories` holds for the stories that the listed ids name, from their
 # articles: an article's time is its publication, else its ingestion.
@@ -68,13 +69,15 @@ class SqlStoryIndex:
         ).fetchall()
         return dict(rows)
 
-    def postings(self, terms: Sequence[int], first_day: int, last_day: int) -> list[Posting]:
-        rows = self.con.execute(
+    def postings(self, terms: Sequence[int], first_day: int, last_day: int) -> PostingColumns:
+        columns = self.con.execute(
             "SELECT term, day, article, story, weight, norm FROM story_postings "
             "WHERE day BETWEEN $1 AND $2 AND term IN (SELECT unnest($3::BIGINT[]))",
             [first_day, last_day, list(terms)],
-        ).fetchall()
-        return [Posting(*row) for row in rows]
+        ).fetchnumpy()
+        types = {"term": np.int64, "day": np.int64, "article": np.uint64, "story": np.uint64,
+                 "weight": np.float64, "norm": np.float64}  # fmt: skip
+        return PostingColumns(**{name: np.asarray(columns[name], dtype=t) for name, t in types.items()})
 
 
 def article_time(candidate: Candidate, ingested_at: datetime) -> datetime:

@@ -41,13 +41,15 @@ import hashlib
 import math
 import re
 import tomllib
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from importlib import resources
 from typing import Protocol
+
+import numpy as np
 
 from extractors.core.textnorm import fold
 
@@ -230,6 +232,30 @@ class Posting:
     norm: float  # of the article's whole indexed vector
 
 
+@dataclass(frozen=True, slots=True)
+class PostingColumns:
+    """Rows of the inverted index as columns (what a database returns cheaply):
+    one entry per row, in the order the rows were read."""
+
+    term: np.ndarray  # int64
+    day: np.ndarray  # int64
+    article: np.ndarray  # uint64
+    story: np.ndarray  # uint64
+    weight: np.ndarray  # float64
+    norm: np.ndarray  # float64
+
+    @classmethod
+    def of(cls, rows: Sequence[Posting]) -> PostingColumns:
+        return cls(
+            np.array([p.term for p in rows], dtype=np.int64),
+            np.array([p.day for p in rows], dtype=np.int64),
+            np.array([p.article for p in rows], dtype=np.uint64),
+            np.array([p.story for p in rows], dtype=np.uint64),
+            np.array([p.weight for p in rows], dtype=np.float64),
+            np.array([p.norm for p in rows], dtype=np.float64),
+        )
+
+
 class StoryIndex(Protocol):
     """What the assignment needs to know about stored articles."""
 
@@ -237,7 +263,7 @@ class StoryIndex(Protocol):
         """Articles counted that have each term (absent: none); `DOCUMENTS`: all of them."""
         ...
 
-    def postings(self, terms: Sequence[int], first_day: int, last_day: int) -> list[Posting]: ...
+    def postings(self, terms: Sequence[int], first_day: int, last_day: int) -> PostingColumns: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,25 +299,82 @@ def assign(index: StoryIndex, articles: Sequence[StoryArticle], window_days: int
     ids = [[term_id(f) for f, _ in a.features] for a in articles]
     df: dict[int, int] = dict(index.frequencies(sorted({t for terms in ids for t in terms} | {DOCUMENTS})))
     days = [day_of(a.at) for a in articles]
-    indexed: defaultdict[int, list[Posting]] = defaultdict(list)
     wanted = sorted({t for terms in ids for t in terms})
-    for p in index.postings(wanted, min(days) - window_days, max(days) + window_days) if wanted else []:
-        indexed[p.term].append(p)
+    stored = index.postings(wanted, min(days) - window_days, max(days) + window_days) if wanted else None
+    inverted = _Inverted(stored, len(articles))
     for article, terms, day in zip(articles, ids, days, strict=True):
         vector = _vector(article.features, terms, df, top_k)
         norm = math.sqrt(sum(w * w for w in vector.values()))
-        placement = _place(article, day, vector, norm, indexed, window_days, threshold)
+        placement = _place(article, day, vector, norm, inverted, window_days, threshold)
         plan.placements.append(placement)
         story = article_number(placement.story_id)
         number = article_number(article.article_id)
+        position = inverted.add_article(number, day, story, norm)
         for term, weight in vector.items():
-            posting = Posting(term, day, number, story, weight, norm)
-            indexed[term].append(posting)
-            plan.postings.append(posting)
+            inverted.add(term, position, weight)
+            plan.postings.append(Posting(term, day, number, story, weight, norm))
         for term in set(terms) | {DOCUMENTS}:
             df[term] = df.get(term, 0) + 1
             plan.frequencies[term] += 1
     return plan
+
+
+class _Inverted:
+    """The inverted index a batch is placed with: the stored rows within the
+    window, then the batch's own articles as they are placed. Articles have a
+    position; a term keeps its articles' positions and weights, as arrays for
+    the stored rows and lists for the batch's, so that scoring an article is
+    a few array operations per feature rather than a Python step per row
+    (a store with thousands of articles within the window has thousands of
+    rows for a common feature)."""
+
+    def __init__(self, stored: PostingColumns | None, room: int) -> None:
+        n = 0
+        self._stored: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        if stored is not None and len(stored.term):
+            numbers, first, position = np.unique(stored.article, return_index=True, return_inverse=True)
+            n = len(numbers)
+            order = np.argsort(stored.term, kind="stable")  # a term's rows in the order read
+            terms = stored.term[order]
+            starts = np.flatnonzero(np.r_[True, terms[1:] != terms[:-1]])
+            for chunk in np.split(order, starts[1:]):
+                self._stored[int(stored.term[chunk[0]])] = (position[chunk], stored.weight[chunk])
+        self.number: list[int] = [int(x) for x in numbers] if n else []
+        self.story: list[int] = [int(x) for x in stored.story[first]] if n and stored is not None else []
+        self.day = np.zeros(n + room, dtype=np.int64)
+        self.norm = np.zeros(n + room, dtype=np.float64)
+        if n and stored is not None:
+            self.day[:n] = stored.day[first]
+            self.norm[:n] = stored.norm[first]
+        self._batch: dict[int, tuple[list[int], list[float]]] = {}
+
+    def add_article(self, number: int, day: int, story: int, norm: float) -> int:
+        position = len(self.number)
+        self.number.append(number)
+        self.story.append(story)
+        self.day[position] = day
+        self.norm[position] = norm
+        return position
+
+    def add(self, term: int, position: int, weight: float) -> None:
+        positions, weights = self._batch.setdefault(term, ([], []))
+        positions.append(position)
+        weights.append(weight)
+
+    def rows(self, vector: dict[int, float]) -> tuple[np.ndarray, np.ndarray]:
+        """Positions and weight products of every row of the vector's terms,
+        term by term in the vector's order, stored rows before the batch's."""
+        positions, products = [], []
+        for term, weight in vector.items():
+            if (found := self._stored.get(term)) is not None:
+                positions.append(found[0])
+                products.append(weight * found[1])
+            if (batch := self._batch.get(term)) is not None:
+                positions.append(np.array(batch[0], dtype=np.intp))
+                products.append(weight * np.array(batch[1], dtype=np.float64))
+        if not positions:
+            return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.float64)
+        return np.concatenate(positions), np.concatenate(products)
 
 
 def _vector(feats: Sequence[Feature], terms: list[int], df: dict[int, int], top_k: int) -> dict[int, float]:
@@ -305,22 +388,24 @@ def _vector(feats: Sequence[Feature], terms: list[int], df: dict[int, int], top_
     return dict(sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:top_k])
 
 
-def _place(article: StoryArticle, day: int, vector: dict[int, float], norm: float,
-           indexed: dict[int, list[Posting]], window_days: int, threshold: float) -> Placement:  # fmt: skip
-    dots: Counter[int] = Counter()
-    others: dict[int, Posting] = {}
-    for term, weight in vector.items():
-        for p in indexed.get(term, ()):
-            if abs(p.day - day) <= window_days:
-                dots[p.article] += weight * p.weight
-                others[p.article] = p
-    best: tuple[float, int] | None = None
-    for other, dot in dots.items():
-        p = others[other]
-        score = dot / (norm * p.norm) if norm and p.norm else 0.0
-        if score >= threshold and (best is None or (score, -other) > (best[0], -best[1])):
-            best = (score, other)
-    if best is None:
-        return Placement(article.article_id, article.article_id, 0.0, None)
-    score, other = best
-    return Placement(article.article_id, story_id(others[other].story), round(score, 4), story_id(other))
+def _place(article: StoryArticle, day: int, vector: dict[int, float], norm: float, inverted: _Inverted,
+           window_days: int, threshold: float) -> Placement:  # fmt: skip
+    positions, products = inverted.rows(vector)
+    near = np.abs(inverted.day[positions] - day) <= window_days
+    positions, products = positions[near], products[near]
+    if positions.size and norm:
+        # the dot products, each summed in the order of its rows (np.bincount adds in order)
+        dots = np.bincount(positions, weights=products, minlength=len(inverted.number))
+        seen = np.unique(positions)
+        others = inverted.norm[seen]
+        scores = np.zeros(seen.size)
+        nonzero = others != 0
+        scores[nonzero] = dots[seen][nonzero] / (norm * others[nonzero])
+        ok = scores >= threshold
+        if ok.any():
+            best = scores[ok].max()
+            tied = seen[ok][scores[ok] == best]
+            other = min(tied, key=lambda i: inverted.number[i])  # equal scores: the lower id
+            return Placement(article.article_id, story_id(inverted.story[other]), round(float(best), 4),
+                             story_id(inverted.number[other]))  # fmt: skip
+    return Placement(article.article_id, article.article_id, 0.0, None)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from extractors.dedup import stories
-from extractors.dedup.stories import Posting, StoryArticle
+from extractors.dedup.stories import Posting, PostingColumns, StoryArticle
 
 
 def test_features_keep_names_numbers_dates_and_stems_not_stop_words() -> None:
@@ -32,9 +32,10 @@ class MemoryIndex:
     def frequencies(self, terms: Sequence[int]) -> dict[int, int]:
         return {t: self.df[t] for t in terms if t in self.df}
 
-    def postings(self, terms: Sequence[int], first_day: int, last_day: int) -> list[Posting]:
+    def postings(self, terms: Sequence[int], first_day: int, last_day: int) -> PostingColumns:
         wanted = set(terms)
-        return [p for p in self.rows if p.term in wanted and first_day <= p.day <= last_day]
+        rows = [p for p in self.rows if p.term in wanted and first_day <= p.day <= last_day]
+        return PostingColumns.of(rows)
 
     def add(self, plan: stories.Plan) -> None:
         self.rows += plan.postings
