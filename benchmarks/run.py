@@ -9,8 +9,11 @@ real ones, calibrated against real French pages, see 0 below):
    (../shared/corpus/extraction; skipped when absent), in this process,
    interleaved with the bare loop of 1;
 1. throughput: the real CLI (`veille ingest DIR`, a subprocess with a fresh
-   `--db`) against a bare `trafilatura.extract` loop over the same files in
-   one process, in two modes:
+   `--db`) against bare `trafilatura.extract` loops over the same files, in
+   two modes, with the performance issue's targets:
+   - steady state (service mode, from the first chunk running to the last
+     write) >= 0.9x the bare loop spread over one warm process per CPU;
+   - cold (temporary mode, end to end) >= 1.2x the bare loop in one process;
    - service: one `prefect server start` (its own PREFECT_HOME, a free port
      of 127.0.0.1) for these runs, each pointed at it with PREFECT_API_URL,
      as a deployed Veille runs; a run's Prefect start-up is then imports +
@@ -37,12 +40,17 @@ real ones, calibrated against real French pages, see 0 below):
    its own environment under .bench-peers/, against Veille and bare trafilatura
    on the first `--peer-pages` pages and the shared French corpus: pages/s and
    F1 (benchmarks/peers.py; a peer that cannot be installed is skipped).
+9. the fixed cost of a cold run, by parts, against the code the performance
+   issue was filed on (`--fixed-cost-baseline`, a git worktree; target: a
+   quarter of it), benchmarks/fixed_cost.py.
 
 Two references explain the throughput figure: the bare loop spread over one
 warm process per CPU (the most any pipeline doing trafilatura's work can
 reach here), and the pipeline's own CPU cost per page without Prefect
 (`extractors.judge.pipeline.process_items` in this process). The CPU time of every
-process of the tree (CLI, Prefect server, workers) is read from /proc too.
+process of the tree (CLI, Prefect server, workers) is read from /proc too, and
+the marginal CPU per page of each (the large service-mode run minus the small
+one) bounds the steady-state ratio any scheduling could reach.
 
 Every process the benchmark starts is stopped before it returns (process
 groups of the CLI runs and of the Prefect server, in `finally` blocks).
@@ -51,8 +59,10 @@ The table is printed and written to benchmarks/last-run.md.
 
     python -m benchmarks.run [--pages 1500] [--small 500] [--skip-lookup] [--skip-service] [--no-peers]
 
-`make bench` takes about 6 minutes on an idle 2-CPU machine, most of it in the
-four `veille ingest` runs of 1,500 pages and in filling the lookup store.
+`make bench` takes about 22 minutes on an idle 2-CPU machine: 4 for the runs
+of 1,500 pages and the lookup, 14 for filling 100,000 articles through the
+writer for the stories figure (`--stories-sizes ''` skips it), 2 for the
+peers, 2 for the fixed cost.
 """
 
 from __future__ import annotations
