@@ -55,14 +55,10 @@ class DaskFigure:
 
 def _warm_worker() -> int:
     """On each Dask worker: the imports and model loads the local pool's workers pay as they start."""
-    import trafilatura  # noqa: F401
-
     import flows.ingest  # noqa: F401
-    from extractors.judge import topic
-    from extractors.text import language
+    from extractors.judge import pipeline
 
-    language.warm()
-    topic.load_profile(None)
+    pipeline.warm()
     return os.getpid()
 
 

@@ -7,7 +7,8 @@ other processes. This is a plain `ProcessPoolExecutor`:
 - `spawn` start method: no fork of a process that holds threads, sockets or
   a DuckDB handle;
 - each worker imports the pipeline and loads its models (trafilatura, the
-  langdetect profiles, the topic profile) once, as it starts, and every worker
+  langdetect profiles, the MinHash permutations, the topic profile:
+  `pipeline.warm`) once, as it starts, and every worker
   is started at once: a pool opened early is warm when the first input comes;
 - the workers import nothing of the orchestration (Prefect): a worker held
   about 190 MB RSS in `make bench` (Prefect's process-pool workers: 280 MB)
@@ -47,7 +48,7 @@ from typing import Any
 from extractors.core.errors import TransientError
 from extractors.core.records import Document, InputRef, Rejected, RejectReason
 from extractors.core.settings import Settings
-from extractors.judge.pipeline import ChunkResult, process_items
+from extractors.judge.pipeline import ChunkResult, process_items, warm
 
 Item = InputRef | Document
 Work = Callable[[list[Item], Settings], ChunkResult]
@@ -64,16 +65,7 @@ def _warm(topic_profile: str | None, slots: Any) -> None:
     global _slots
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _slots = slots
-
-    import trafilatura  # noqa: F401
-
-    from extractors.dedup import fingerprint
-    from extractors.judge import topic  # noqa: F401
-    from extractors.text import language
-
-    language.warm()
-    fingerprint.warm()
-    topic.load_profile(Path(topic_profile) if topic_profile else None)
+    warm(Path(topic_profile) if topic_profile else None)
 
 
 def _my_slot() -> int:

@@ -15,6 +15,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from extractors.core import urls
@@ -213,6 +214,16 @@ class ChunkResult:
 
     outcomes: list[Any]
     seconds: dict[str, float]
+
+
+def warm(topic_profile: Path | None = None) -> None:
+    """Load now what judging the first input would: the language profiles,
+    datasketch (and scipy under it) with the MinHash permutations, and the
+    topic profile (importing this module imported trafilatura). For worker
+    processes, as they start."""
+    language.warm()
+    fingerprint.warm()
+    topic.load_profile(topic_profile)
 
 
 def process_items(
