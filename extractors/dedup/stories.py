@@ -329,24 +329,23 @@ class _Inverted:
     rows for a common feature)."""
 
     def __init__(self, stored: PostingColumns | None, room: int) -> None:
-        n = 0
+        self.number: list[int] = []  # by position: the article's number, its story
+        self.story: list[int] = []
+        self.day = np.zeros(room, dtype=np.int64)  # `room` positions for the batch's articles
+        self.norm = np.zeros(room, dtype=np.float64)
         self._stored: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        if stored is not None and len(stored.term):
-            numbers, first, position = np.unique(stored.article, return_index=True, return_inverse=True)
-            n = len(numbers)
-            order = np.argsort(stored.term, kind="stable")  # a term's rows in the order read
-            terms = stored.term[order]
-            starts = np.flatnonzero(np.r_[True, terms[1:] != terms[:-1]])
-            for chunk in np.split(order, starts[1:]):
-                self._stored[int(stored.term[chunk[0]])] = (position[chunk], stored.weight[chunk])
-        self.number: list[int] = [int(x) for x in numbers] if n else []
-        self.story: list[int] = [int(x) for x in stored.story[first]] if n and stored is not None else []
-        self.day = np.zeros(n + room, dtype=np.int64)
-        self.norm = np.zeros(n + room, dtype=np.float64)
-        if n and stored is not None:
-            self.day[:n] = stored.day[first]
-            self.norm[:n] = stored.norm[first]
         self._batch: dict[int, tuple[list[int], list[float]]] = {}
+        if stored is None or not len(stored.term):
+            return
+        numbers, first, position = np.unique(stored.article, return_index=True, return_inverse=True)
+        self.number, self.story = numbers.tolist(), stored.story[first].tolist()
+        self.day = np.concatenate([stored.day[first], self.day])
+        self.norm = np.concatenate([stored.norm[first], self.norm])
+        order = np.argsort(stored.term, kind="stable")  # a term's rows in the order read
+        terms = stored.term[order]
+        starts = np.flatnonzero(np.r_[True, terms[1:] != terms[:-1]])
+        for chunk in np.split(order, starts[1:]):
+            self._stored[int(stored.term[chunk[0]])] = (position[chunk], stored.weight[chunk])
 
     def add_article(self, number: int, day: int, story: int, norm: float) -> int:
         position = len(self.number)
